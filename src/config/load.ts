@@ -1,0 +1,107 @@
+import { deepFreeze } from './deep-freeze.js';
+import { INVENTORY, VARIABLES, type VariableName, type VariableValue } from './inventory.js';
+import { DEV_STORAGE_URI, resolveStorageUri } from './storage-uri.js';
+import type { Config, ConfigIssue, ConfigResult, LogLevel } from './types.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const SHOWN_VALUE_MAX = 120;
+
+/**
+ * Parses the environment into a frozen Config. Never throws and never stops at the first
+ * problem: every bad variable becomes an issue and falls back to its fail-closed value, so
+ * `check` can still report while the worker refuses to start.
+ */
+export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const isSet = (name: VariableName) => present(env[name]) !== undefined;
+  const read = <K extends VariableName>(name: K): VariableValue<K> => {
+    const spec = VARIABLES[name];
+    const text = present(env[name]);
+    if (text === undefined) return spec.fallback;
+    const parsed = spec.schema.safeParse(text);
+    if (parsed.success) return parsed.data as VariableValue<K>;
+    const problem = [...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ');
+    const shown = spec.secret ? 'the value is not shown' : `got ${showValue(text)}`;
+    issues.push({ variable: name, concern: spec.concern, message: `${name}: ${problem}, ${shown}` });
+    return spec.fallback;
+  };
+
+  const deploymentEnv = read('DEPLOYMENT_ENV');
+  const deploymentEnvDefaulted = !isSet('DEPLOYMENT_ENV');
+  if (deploymentEnvDefaulted) warnings.push('DEPLOYMENT_ENV is unset: treated as prod');
+
+  const storageUri = read('STORAGE_URI');
+  const storageDefaulted = !isSet('STORAGE_URI') && deploymentEnv === 'dev';
+  const chosenStorageUri = storageDefaulted ? DEV_STORAGE_URI : storageUri;
+
+  const config: Config = {
+    deploymentEnv,
+    deploymentEnvDefaulted,
+    slack: {
+      notificationsEnabled: read('SLACK_NOTIFICATIONS_ENABLED'),
+      webhookUrl: read('SLACK_WEBHOOK_URL'),
+      enableStaging: read('SLACK_ENABLE_STAGING'),
+      enableProd: read('SLACK_ENABLE_PROD'),
+      envLabel: read('SLACK_ENV_LABEL'),
+      batchWindowMs: read('SLACK_BATCH_WINDOW_MS'),
+      batchMax: read('SLACK_BATCH_MAX'),
+      minSeverity: read('SLACK_MIN_SEVERITY'),
+    },
+    github: {
+      issueCreationEnabled: read('GITHUB_ISSUE_CREATION_ENABLED'),
+      token: read('GITHUB_TOKEN'),
+      dryRun: read('DRY_RUN'),
+      enableStaging: read('GITHUB_ENABLE_STAGING'),
+      enableProd: read('GITHUB_ENABLE_PROD'),
+      repoAllowlist: read('GITHUB_REPO_ALLOWLIST'),
+      apiUrl: read('GITHUB_API_URL'),
+      minSeverity: read('GITHUB_MIN_SEVERITY'),
+    },
+    storage: {
+      uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),
+      defaulted: storageDefaulted,
+    },
+    pubsub: {
+      projectId: read('GOOGLE_CLOUD_PROJECT'),
+      emulatorHost: read('PUBSUB_EMULATOR_HOST'),
+      findingsTopic: read('FINDINGS_TOPIC'),
+      findingsSubscription: read('FINDINGS_SUBSCRIPTION'),
+      deadLetterTopic: read('DEAD_LETTER_TOPIC'),
+      deadLetterSubscription: read('DEAD_LETTER_SUBSCRIPTION'),
+      maxDeliveryAttempts: read('MAX_DELIVERY_ATTEMPTS'),
+    },
+    dedupeWindowS: read('DEDUPE_WINDOW_S'),
+    port: read('PORT'),
+    httpHost: read('HTTP_HOST'),
+    logLevel: read('LOG_LEVEL') satisfies LogLevel,
+  };
+
+  const order = (issue: ConfigIssue) => INVENTORY.findIndex((spec) => spec.name === issue.variable);
+  issues.sort((a, b) => order(a) - order(b));
+  return deepFreeze({ config, issues, warnings });
+}
+
+/** One readable error for a worker that refuses to start. */
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+  if (issues.length === 0) return 'finding-relay: configuration has no problems';
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return [
+    `finding-relay: configuration has ${count}:`,
+    ...issues.map((issue) => `  - ${issue.message}`),
+  ].join('\n');
+}
+
+/** Empty and blank values count as unset; others are trimmed. */
+function present(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** Quoted, shortened, and with any `user:password@` in a URL masked. */
+function showValue(text: string): string {
+  const masked = text.replace(/\/\/[^/@\s]*@/g, '//***@');
+  const short = masked.length > SHOWN_VALUE_MAX ? `${masked.slice(0, SHOWN_VALUE_MAX)}…` : masked;
+  return JSON.stringify(short);
+}

@@ -1,0 +1,79 @@
+export const DEPLOYMENT_ENVS = ['dev', 'staging', 'prod'] as const;
+export type DeploymentEnv = (typeof DEPLOYMENT_ENVS)[number];
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Which part of the product a variable belongs to: a bad value makes that part MISCONFIGURED. */
+export type ConfigConcern = 'environment' | 'slack' | 'github' | 'storage' | 'pubsub' | 'worker';
+
+/** The typed, frozen configuration: parsed once at the edge from the environment. */
+export interface Config {
+  readonly deploymentEnv: DeploymentEnv;
+  /** True when DEPLOYMENT_ENV was unset (treated as prod, fail closed). */
+  readonly deploymentEnvDefaulted: boolean;
+  readonly slack: {
+    readonly notificationsEnabled: boolean;
+    /** A secret. */
+    readonly webhookUrl: string | undefined;
+    readonly enableStaging: boolean;
+    readonly enableProd: boolean;
+    /** SLACK_ENV_LABEL when set; otherwise the label is derived from the environment. */
+    readonly envLabel: string | undefined;
+    readonly batchWindowMs: number;
+    readonly batchMax: number;
+    readonly minSeverity: Severity;
+  };
+  readonly github: {
+    readonly issueCreationEnabled: boolean;
+    /** A secret. */
+    readonly token: string | undefined;
+    readonly dryRun: boolean;
+    readonly enableStaging: boolean;
+    readonly enableProd: boolean;
+    /** `owner/name` or `owner/*` entries, lower-cased. Empty = no repo allowed. */
+    readonly repoAllowlist: readonly string[];
+    readonly apiUrl: string;
+    readonly minSeverity: Severity;
+  };
+  readonly storage: {
+    /** `gs://bucket/prefix` or `file:///abs/path`; undefined when none is configured. */
+    readonly uri: string | undefined;
+    /** True when the uri came from the dev default rather than STORAGE_URI. */
+    readonly defaulted: boolean;
+  };
+  readonly pubsub: {
+    readonly projectId: string | undefined;
+    readonly emulatorHost: string | undefined;
+    readonly findingsTopic: string;
+    readonly findingsSubscription: string;
+    readonly deadLetterTopic: string;
+    readonly deadLetterSubscription: string;
+    readonly maxDeliveryAttempts: number;
+  };
+  readonly dedupeWindowS: number;
+  readonly port: number;
+  /** HTTP_HOST: where the HTTP server binds (127.0.0.1 unless a container says 0.0.0.0). */
+  readonly httpHost: string;
+  readonly logLevel: LogLevel;
+}
+
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly concern: ConfigConcern;
+  /** Human text; names the bad value unless the variable is a secret. */
+  readonly message: string;
+}
+
+/**
+ * Parsing never throws: `config` is always usable (bad values fall back to their fail-closed
+ * default) so `check` can report; the worker refuses to start when `issues` is non-empty.
+ */
+export interface ConfigResult {
+  readonly config: Config;
+  readonly issues: readonly ConfigIssue[];
+  /** Non-fatal observations, e.g. `DEPLOYMENT_ENV is unset: treated as prod`. */
+  readonly warnings: readonly string[];
+}
