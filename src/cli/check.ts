@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
+import { parseFindingBytes } from '../finding/parse.js';
+import { decideChannels, resolveModes } from '../policy/decide-channels.js';
+import {
+  buildReadinessReport,
+  type EnvironmentReadiness,
+  type ReadinessReport,
+} from '../policy/readiness.js';
+import { parseCommandArgs } from './args.js';
+import type { CommandIO } from './io.js';
+
+export const checkUsage = `Usage: finding-relay check [--json] [--strict] [--finding FILE]
+  Reports what Slack, GitHub and storage would do in this environment and in dev/staging/prod.
+  --json          one JSON object (for machines)
+  --strict        exit 1 when the current environment is MISCONFIGURED
+  --finding FILE  also route one sample finding (JSON) and show each channel's decision`;
+
+export async function runCheck(args: readonly string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    json: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    finding: { type: 'string' },
+  });
+  const result = loadConfig(io.env, { cwd: io.cwd });
+  const perEnvironment = Object.fromEntries(
+    DEPLOYMENT_ENVS.map((env) => [env, loadConfig({ ...io.env, DEPLOYMENT_ENV: env }, { cwd: io.cwd })]),
+  ) as Record<DeploymentEnv, ConfigResult>;
+  const report = buildReadinessReport(result, perEnvironment);
+  const route = values.finding
+    ? await routeSample(resolve(io.cwd, values.finding), result.config)
+    : undefined;
+  if (values.json) {
+    io.stdout(`${JSON.stringify(route ? { ...report, route } : report, null, 2)}\n`);
+  } else {
+    io.stdout(renderReport(report));
+    if (route) io.stdout(renderRoute(route));
+  }
+  return values.strict && report.misconfigured ? 1 : 0;
+}
+
+type SampleRoute =
+  | { ok: true; findingId: string; channels: Record<string, { decision: string; reason?: string }> }
+  | { ok: false; reason: string; detail: string };
+
+async function routeSample(path: string, config: Parameters<typeof resolveModes>[0]): Promise<SampleRoute> {
+  const parsed = parseFindingBytes(await readFile(path));
+  if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: parsed.detail };
+  const decisions = decideChannels(parsed.finding, resolveModes(config));
+  const channels = Object.fromEntries(
+    [...decisions].map(([channel, d]) => [
+      channel,
+      d.do === 'drop' ? { decision: 'drop', reason: d.reason } : { decision: d.do },
+    ]),
+  );
+  return { ok: true, findingId: parsed.finding.id, channels };
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join('  ')
+    .trimEnd();
+}
+
+function renderEnvironment(name: string, r: EnvironmentReadiness): string[] {
+  return [
+    row([name, 'slack', r.slack.status, r.slack.reason], [10, 8, 14]),
+    row(['', 'github', r.github.status, r.github.reason], [10, 8, 14]),
+    row(['', 'storage', r.storage.status, r.storage.reason], [10, 8, 14]),
+  ];
+}
+
+export function renderReport(report: ReadinessReport): string {
+  const lines: string[] = [];
+  const defaulted = report.environmentDefaulted ? ' (DEPLOYMENT_ENV unset: treated as prod)' : '';
+  lines.push(`finding-relay readiness — environment: ${report.environment}${defaulted}`);
+  lines.push(report.misconfigured ? 'overall: MISCONFIGURED' : 'overall: OK', '');
+  lines.push(row(['current', 'channel', 'status', 'why'], [10, 8, 14]));
+  lines.push(...renderEnvironment(report.environment, report));
+  lines.push('', row(['matrix', 'channel', 'status', 'why (same variables, each environment)'], [10, 8, 14]));
+  for (const env of DEPLOYMENT_ENVS) lines.push(...renderEnvironment(env, report.matrix[env]));
+  if (report.configIssues.length > 0) {
+    lines.push('', 'invalid variables:');
+    for (const issue of report.configIssues) lines.push(`  - ${issue.message}`);
+  }
+  if (report.warnings.length > 0) {
+    lines.push('', 'warnings:');
+    for (const w of report.warnings) lines.push(`  - ${w}`);
+  }
+  if (report.guidance.length > 0) {
+    lines.push('', 'guidance:');
+    for (const g of report.guidance) lines.push(`  - ${g}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRoute(route: SampleRoute): string {
+  if (!route.ok) return `\nsample finding: invalid (${route.reason}): ${route.detail}\n`;
+  const lines = ['', `sample finding ${route.findingId}:`];
+  for (const [channel, d] of Object.entries(route.channels)) {
+    lines.push(`  ${channel.padEnd(7)} ${d.decision}${d.reason ? ` (${d.reason})` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
