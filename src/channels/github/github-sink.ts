@@ -1,0 +1,106 @@
+import type { Clock } from '../../lib/clock.js';
+import { defaultRetryPolicy, type RetryPolicy } from '../../lib/retry.js';
+import type { StateStore } from '../../state/store.js';
+import type { LedgerWriter } from '../ledger/types.js';
+import type { ChannelSink, DeliveryItem, Outcome } from '../types.js';
+import type { GitHubClient } from './client.js';
+import type { BatchScope, DeliverySettings, GitHubCallInfo, Listing } from './delivery-context.js';
+import { deliverDryRun } from './dry-run-delivery.js';
+import { IssueIndex } from './issue-index.js';
+import { deliverReal } from './real-delivery.js';
+
+export type { GitHubCallInfo } from './delivery-context.js';
+
+export interface GitHubSinkDeps {
+  /** Needed for items decided 'deliver' (REAL); without it they stay transient. */
+  readonly client: GitHubClient | undefined;
+  /** Receives the would-be requests of items decided 'dry-run'. */
+  readonly ledger: LedgerWriter;
+  readonly store: StateStore;
+  /** Title prefix label outside prod (`STAGING` or `[STAGING] `); undefined in prod. */
+  readonly label: string | undefined;
+  readonly dedupeWindowS: number;
+  readonly clock: Clock;
+  readonly onCall?: (info: GitHubCallInfo) => void;
+  /** Names this worker in claims (for operators). Default 'finding-relay'. */
+  readonly holder?: string;
+  /** Default 5 min: longer than a create can take, short enough for a crashed claim to clear. */
+  readonly leaseMs?: number;
+  /** Default 5 min. */
+  readonly stateRecheckMs?: number;
+  /** Retries of a create within one delivery. Default lib/retry's defaultRetryPolicy. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Fingerprint groups handled at once. Default 8 (writes are paced by the client anyway). */
+  readonly concurrency?: number;
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The GitHub channel. Items are grouped by (mode, repo, fingerprint); a group runs serially, so
+ * 50 findings sharing a fingerprint make one issue and at most one comment. Groups run side by
+ * side. Every item gets an outcome; nothing is thrown for one item's failure.
+ */
+export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
+  const settings: DeliverySettings = {
+    clock: deps.clock,
+    label: deps.label,
+    dedupeWindowMs: deps.dedupeWindowS * 1000,
+    leaseMs: deps.leaseMs ?? 300_000,
+    stateRecheckMs: deps.stateRecheckMs ?? 300_000,
+    holder: deps.holder ?? 'finding-relay',
+    retryPolicy: deps.retryPolicy ?? defaultRetryPolicy,
+    ...(deps.onCall ? { onCall: deps.onCall } : {}),
+  };
+  const realIndex = new IssueIndex(deps.store, 'real');
+  const dryRunIndex = new IssueIndex(deps.store, 'dry-run');
+  const concurrency = Math.max(1, deps.concurrency ?? 8);
+
+  async function deliverOne(item: DeliveryItem, scope: BatchScope): Promise<Outcome> {
+    const { finding } = item;
+    if (!finding.repo) return { kind: 'dropped', reason: 'no-repo' };
+    const target = { ...finding, repo: finding.repo };
+    if (scope.signal.aborted) return { kind: 'transient', cause: 'GitHub delivery stopped: shutting down' };
+    try {
+      if (item.decision === 'dry-run') {
+        return await deliverDryRun(
+          { ...settings, ledger: deps.ledger, index: dryRunIndex, realIndex },
+          target,
+        );
+      }
+      if (!deps.client)
+        return { kind: 'transient', cause: 'GitHub REAL delivery without a client (no token configured)' };
+      return await deliverReal({ ...settings, client: deps.client, index: realIndex }, scope, target);
+    } catch (error) {
+      // The store being unreachable (or a shutdown) leaves the finding to be redelivered.
+      return { kind: 'transient', cause: `GitHub delivery: ${describe(error)}` };
+    }
+  }
+
+  return {
+    channel: 'github',
+    async deliver(items, signal) {
+      const outcomes = new Map<DeliveryItem, Outcome>();
+      const groups = new Map<string, DeliveryItem[]>();
+      for (const item of items) {
+        const key = JSON.stringify([
+          item.decision,
+          item.finding.repo?.toLowerCase() ?? null,
+          item.finding.fingerprint,
+        ]);
+        const group = groups.get(key) ?? [];
+        group.push(item);
+        groups.set(key, group);
+      }
+      const scope: BatchScope = { signal, listings: new Map<string, Promise<Listing>>() };
+      const queue = [...groups.values()];
+      const worker = async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) {
+          for (const item of group) outcomes.set(item, await deliverOne(item, scope));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      return outcomes;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Text from a finding is untrusted: it must never turn into Slack markup. Slack's only control
+ * syntax in message text is `<…>` (mentions, `<!channel>`, links) and the HTML entities that spell
+ * those brackets, so escaping `&`, `<` and `>` makes any string inert
+ * (https://api.slack.com/reference/surfaces/formatting#escaping).
+ */
+
+// C0/C1 controls (keeping \t and \n), and bidi overrides/isolates that can visually disguise text.
+const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+// Bare broadcast words: inert in webhook text today, but a `link_names` payload or a client that
+// re-parses text would ping everyone. A word joiner after `@` keeps them readable and inert.
+const BROADCAST_WORDS = /@(channel|here|everyone)\b/gi;
+const WORD_JOINER = '\u2060';
+
+/** Escapes `&`, `<`, `>`, strips control and bidi characters, and neutralises `@channel`-like words. */
+export function escapeSlackText(s: string): string {
+  return s
+    .replace(UNSAFE_CHARS, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(BROADCAST_WORDS, `@${WORD_JOINER}$1`);
+}
+
+/** Longest URL this relay will turn into a link; longer ones are shown without a link. */
+export const MAX_LINK_URL_LENGTH = 2_500;
+
+/**
+ * A URL fit for the inside of `<url|label>`: https only, no credentials (a `user@host` URL can
+ * disguise its real host), no `|` (it would end the URL part), `&<>` escaped. undefined when unfit.
+ */
+export function slackLinkUrl(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return undefined;
+  const href = url.href
+    .replace(/\|/g, '%7C')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '%3C')
+    .replace(/>/g, '%3E');
+  if (href.length > MAX_LINK_URL_LENGTH || /\s/.test(href)) return undefined;
+  return href;
+}
+
+/** `<url|label>` for an https URL, or the plain label when the URL is unfit. `label` is already escaped. */
+export function slackLink(rawUrl: string | undefined, escapedLabel: string): string {
+  const href = rawUrl === undefined ? undefined : slackLinkUrl(rawUrl);
+  return href === undefined ? escapedLabel : `<${href}|${escapedLabel}>`;
+}
+
+export const TRUNCATION_MARK = '…(truncated)';
+
+/**
+ * Shortens already-escaped text to at most `max` UTF-16 units (Slack counts characters, so this is
+ * conservative), never cutting an entity like `&amp;` or a surrogate pair in half.
+ */
+export function truncateEscaped(s: string, max: number): string {
+  if (s.length <= max) return s;
+  if (max <= TRUNCATION_MARK.length) return TRUNCATION_MARK.slice(0, Math.max(0, max));
+  let cut = s.slice(0, max - TRUNCATION_MARK.length);
+  cut = cut.replace(/&[a-z#0-9]*$/i, '');
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut + TRUNCATION_MARK;
+}

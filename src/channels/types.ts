@@ -1,0 +1,47 @@
+import type { Finding } from '../finding/schema.js';
+
+export const CHANNELS = ['slack', 'github'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export type DropReason = 'mode-disabled' | 'below-severity' | 'not-allowlisted' | 'no-repo' | 'duplicate';
+export type PermanentReason = 'permanent-slack' | 'permanent-github';
+
+/** What the safety matrix and severity floors allow for one finding on one channel. */
+export type Decision = { do: 'deliver' } | { do: 'dry-run' } | { do: 'drop'; reason: DropReason };
+
+/** A final outcome: the channel is done with this finding. */
+export type FinalOutcome =
+  | { kind: 'sent'; detail?: string }
+  | { kind: 'dry-run'; ledgerKey: string }
+  | { kind: 'dropped'; reason: DropReason };
+
+/** What a channel reports per finding. Transient → nack and redeliver; permanent → dead-letter. */
+export type Outcome =
+  | FinalOutcome
+  | { kind: 'transient'; cause: string; retryAfterMs?: number }
+  | { kind: 'permanent'; reason: PermanentReason; cause: string };
+
+export function isFinal(outcome: Outcome): outcome is FinalOutcome {
+  return outcome.kind === 'sent' || outcome.kind === 'dry-run' || outcome.kind === 'dropped';
+}
+
+/** One finding handed to a channel, with the mode the matrix resolved for it. */
+export interface DeliveryItem {
+  /** The event id (idempotency key). */
+  readonly eventId: string;
+  readonly finding: Finding;
+  readonly decision: 'deliver' | 'dry-run';
+  /** Pub/Sub publish time in ms, for latency figures. */
+  readonly publishedAt?: number;
+}
+
+/**
+ * The one narrow interface every integration sits behind. A sink settles every item it is given
+ * with an Outcome (never throws for a per-item failure) and never re-checks flags: routing decided.
+ */
+export interface ChannelSink {
+  readonly channel: ChannelName;
+  deliver(items: readonly DeliveryItem[], signal: AbortSignal): Promise<Map<DeliveryItem, Outcome>>;
+  /** Flush anything batched and release resources (called on shutdown). */
+  close?(): Promise<void>;
+}
