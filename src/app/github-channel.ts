@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import { createGitHubClient } from '../channels/github/client.js';
+import { createGitHubSink } from '../channels/github/github-sink.js';
+import { createLedgerWriter } from '../channels/ledger/ledger-writer.js';
+import type { ChannelSink } from '../channels/types.js';
+import type { Config } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { ResolvedModes } from '../policy/decide-channels.js';
+import { scopeStore } from '../state/scoped-store.js';
+import type { StateStore } from '../state/store.js';
+
+export interface GitHubChannelDeps {
+  config: Config;
+  modes: ResolvedModes;
+  store: StateStore;
+  holder: string;
+  clock: Clock;
+  log: Logger;
+  metrics: RelayMetrics;
+}
+
+/** The GitHub sink: a real client only in REAL mode (the token is never handed out otherwise). */
+export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
+  const { config, modes, clock, log, metrics } = deps;
+  const env = config.deploymentEnv;
+  const client =
+    modes.github.mode === 'REAL' && config.github.token
+      ? createGitHubClient({
+          baseUrl: config.github.apiUrl,
+          token: config.github.token,
+          clock,
+          log: (level, message) => log[level]({ channel: 'github' }, message),
+        })
+      : undefined;
+  const ledger = createLedgerWriter({ store: deps.store, env, holder: deps.holder, clock });
+  return createGitHubSink({
+    client,
+    ledger,
+    store: scopeStore(deps.store, `state/${env}`),
+    label: modes.github.titlePrefix,
+    dedupeWindowS: config.dedupeWindowS,
+    clock,
+    holder: deps.holder,
+    // Dry-run touches only the store and the ledger: many fingerprint groups at once keep its
+    // batched writes full. Real writes are paced by the client, so a few groups suffice.
+    concurrency: modes.github.mode === 'REAL' ? 8 : 256,
+    onCall: (info) => {
+      metrics.githubCalls.inc({
+        operation: info.action,
+        status: String(info.status ?? (info.ok ? 200 : 'error')),
+      });
+      log.info({ channel: 'github', ...info }, 'github call');
+    },
+  });
+}

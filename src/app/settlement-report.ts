@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import { CHANNELS, type Outcome } from '../channels/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { OutcomeSummary, RecentOutcomes } from '../observability/recent-outcomes.js';
+import type { Settlement } from '../pipeline/settle.js';
+import type { Envelope } from '../pipeline/types.js';
+
+function outcomeLabels(channel: string, o: Outcome) {
+  const reason = o.kind === 'dropped' || o.kind === 'permanent' ? o.reason : '';
+  return { channel, outcome: o.kind, reason };
+}
+
+/** One line a person reads: `high  dep-1  slack=sent github=dry-run → ack`. */
+export function describeSettlement(envelope: Envelope, settlement: Settlement): string {
+  const channels = CHANNELS.map((c) => {
+    const o = envelope.outcomes.get(c);
+    if (!o) return `${c}=—`;
+    const extra = o.kind === 'dropped' ? `(${o.reason})` : o.kind === 'permanent' ? `(${o.reason})` : '';
+    return `${c}=${o.kind}${extra}`;
+  }).join(' ');
+  const id = envelope.finding?.id ?? `message ${envelope.message.id}`;
+  const tail = settlement.kind === 'dead-letter' ? `dead-letter (${settlement.reason})` : settlement.kind;
+  return `${id}: ${envelope.invalid ? `invalid: ${envelope.invalid.detail}` : channels} → ${tail}`;
+}
+
+/** Counts, logs (one line per finding per channel) and remembers how a message left. */
+export function recordSettlement(
+  envelope: Envelope,
+  settlement: Settlement,
+  deps: { metrics: RelayMetrics; outcomes: RecentOutcomes; log: Logger; clock: Clock },
+): void {
+  const { metrics, log, clock } = deps;
+  const finding = envelope.finding;
+  const latencyS = Math.max(0, (clock.now() - envelope.message.publishTime.getTime()) / 1000);
+  metrics.settlements.inc({ kind: settlement.kind });
+  metrics.latency.observe(latencyS);
+  if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });
+  for (const [channel, outcome] of envelope.outcomes) {
+    metrics.outcomes.inc(outcomeLabels(channel, outcome));
+    log.info(
+      {
+        findingId: finding?.id,
+        agent: finding?.source.agent,
+        channel,
+        outcome: outcome.kind,
+        reason: 'reason' in outcome ? outcome.reason : undefined,
+        cause: 'cause' in outcome ? outcome.cause : undefined,
+        latencyMs: Math.round(latencyS * 1000),
+        deliveryAttempt: envelope.message.deliveryAttempt,
+      },
+      'outcome',
+    );
+  }
+  if (settlement.kind !== 'ack') {
+    log.info(
+      { messageId: envelope.message.id, findingId: finding?.id, settlement },
+      describeSettlement(envelope, settlement),
+    );
+  }
+  const summary: OutcomeSummary = {
+    findingId: finding?.id ?? `message:${envelope.message.id}`,
+    messageId: envelope.message.id,
+    agent: finding?.source.agent,
+    title: finding?.title,
+    severity: finding?.severity,
+    settlement: settlement.kind,
+    ...(settlement.kind === 'dead-letter' ? { reason: settlement.reason, detail: settlement.detail } : {}),
+    ...(settlement.kind === 'nack' ? { detail: settlement.cause } : {}),
+    channels: Object.fromEntries(envelope.outcomes),
+    settledAt: new Date(clock.now()).toISOString(),
+    deliveryAttempt: envelope.message.deliveryAttempt,
+  };
+  deps.outcomes.add(summary);
+}

@@ -1,0 +1,135 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import type { Logger } from 'pino';
+import type { ChannelName, ChannelSink } from '../channels/types.js';
+import type { Config } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { RecentOutcomes } from '../observability/recent-outcomes.js';
+import { buildPipeline } from '../pipeline/build.js';
+import { MicroBatcher } from '../pipeline/micro-batcher.js';
+import type { Settlement } from '../pipeline/settle.js';
+import type { ClaimsPort, FingerprintWindowPort } from '../pipeline/side-effect-claims.js';
+import type { Envelope, InboundMessage } from '../pipeline/types.js';
+import { resolveModes } from '../policy/decide-channels.js';
+import { publishDeadLetter } from '../pubsub/dead-letter.js';
+import { openSubscriber } from '../pubsub/subscriber.js';
+import { recordSettlement } from './settlement-report.js';
+
+export interface WorkerParts {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  pubsub: PubSub;
+  claims: ClaimsPort;
+  fingerprintWindow: FingerprintWindowPort | undefined;
+  sinks: ReadonlyMap<ChannelName, ChannelSink>;
+  metrics: RelayMetrics;
+  outcomes: RecentOutcomes;
+  redact: (text: string) => string;
+  /** Flow control: messages and bytes in hand at most. */
+  maxMessages?: number;
+  maxBytes?: number;
+  /** How long stop() lets in-flight work finish before nacking what is left. */
+  drainTimeoutMs?: number;
+  /** Called once per settled message (after metrics): `npm run dev` prints from here. */
+  onSettled?: (envelope: Envelope, settlement: Settlement) => void;
+}
+
+export interface RunningRelay {
+  /** Stops pulling, flushes batches, settles every message in hand (bounded), closes the subscriber. */
+  stop(): Promise<void>;
+  /** Rejects when the subscription fails in a way the client cannot recover from. */
+  readonly failed: Promise<never>;
+  readonly state: () => 'running' | 'draining' | 'stopped';
+  readonly inHand: () => number;
+}
+
+/** The consuming loop: subscriber → micro-batches → the pipeline; owns lifecycle and draining. */
+export function startRelay(parts: WorkerParts): RunningRelay {
+  const { config, log, clock, metrics } = parts;
+  const deadLetterTopic = parts.pubsub.topic(config.pubsub.deadLetterTopic);
+  const shutdown = new AbortController();
+  const pipeline = buildPipeline({
+    modes: resolveModes(config),
+    claims: parts.claims,
+    fingerprintWindow: parts.fingerprintWindow,
+    sinks: parts.sinks,
+    deadLetter: async (message, reason, detail) => {
+      await publishDeadLetter(deadLetterTopic, message, reason, detail);
+      metrics.deadLettered.inc({ reason });
+    },
+    onSettled: (envelope, settlement) => {
+      recordSettlement(envelope, settlement, { metrics, outcomes: parts.outcomes, log, clock });
+      parts.onSettled?.(envelope, settlement);
+    },
+    redact: parts.redact,
+  });
+  const inFlight = new Set<Promise<unknown>>();
+  let state: 'running' | 'draining' | 'stopped' = 'running';
+  let rejectFailed: (error: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    rejectFailed = reject;
+  });
+  failed.catch(() => undefined);
+
+  const batcher = new MicroBatcher<InboundMessage>({ maxWaitMs: 5, maxSize: 500, clock }, (messages) => {
+    const batch: Envelope[] = messages.map((message) => ({
+      message,
+      receivedAt: clock.now(),
+      decisions: new Map(),
+      outcomes: new Map(),
+      claims: new Map(),
+    }));
+    const run = pipeline(batch, { clock, log, signal: shutdown.signal }).catch((error: unknown) => {
+      // A stage bug must not strand messages: give them back to Pub/Sub.
+      log.error({ err: parts.redact(String(error)) }, 'pipeline failed; nacking its batch');
+      for (const e of batch) e.message.nack();
+    });
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+  });
+
+  const subscriber = openSubscriber(
+    parts.pubsub,
+    config.pubsub.findingsSubscription,
+    {
+      maxMessages: parts.maxMessages ?? 1000,
+      maxBytes: parts.maxBytes ?? 64 * 1024 * 1024,
+      closeTimeoutMs: parts.drainTimeoutMs ?? 8_000,
+    },
+    (message) => {
+      metrics.received.inc();
+      if (state !== 'running') return message.nack();
+      batcher.add(message);
+    },
+    (error) => {
+      log.error({ err: parts.redact(error.message) }, 'subscription failed');
+      rejectFailed(error);
+    },
+  );
+  metrics.inHandProbe = () => subscriber.inHand();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    failed,
+    state: () => state,
+    inHand: () => subscriber.inHand(),
+    stop() {
+      stopping ??= (async () => {
+        state = 'draining';
+        log.info({ inHand: subscriber.inHand() }, 'draining');
+        batcher.flush();
+        // Sinks send what they batched now instead of waiting out their windows.
+        await Promise.all([...parts.sinks.values()].map((s) => s.close?.().catch(() => undefined)));
+        const bound = clock
+          .sleep(parts.drainTimeoutMs ?? 8_000)
+          .then(() => shutdown.abort(new Error('drain bound')));
+        await Promise.race([Promise.all(inFlight), bound]);
+        await subscriber.close();
+        state = 'stopped';
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

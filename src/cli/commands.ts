@@ -1,0 +1,64 @@
+import type { CommandIO } from './io.js';
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[], io: CommandIO): Promise<number>;
+}
+
+/** The command table; each command's module is loaded only when it runs, so `check` starts fast. */
+export const commands: Record<string, Command> = {
+  worker: {
+    summary: 'run the relay until SIGTERM/SIGINT, then drain and exit 0',
+    usage: 'finding-relay worker',
+    run: async (args, io) => (await import('./worker.js')).runWorker(args, io),
+  },
+  setup: {
+    summary: 'create the topics and subscriptions (with the dead-letter policy); idempotent',
+    usage: 'finding-relay setup',
+    run: async (args, io) => {
+      const [{ runSetup }, { withPubSub }, { parseCommandArgs }] = await Promise.all([
+        import('./setup.js'),
+        import('./pubsub-command.js'),
+        import('./args.js'),
+      ]);
+      parseCommandArgs(args, {});
+      return withPubSub(io, (config, pubsub) => runSetup({ config, pubsub, io }));
+    },
+  },
+  publish: {
+    summary: 'validate JSON Lines findings and publish them; one bad line and nothing is sent',
+    usage: 'finding-relay publish [FILE|-]',
+    run: async (args, io) => {
+      const [{ runPublish }, { withPubSub }] = await Promise.all([
+        import('./publish.js'),
+        import('./pubsub-command.js'),
+      ]);
+      return withPubSub(io, (config, pubsub) =>
+        runPublish(args, { io, topic: pubsub.topic(config.pubsub.findingsTopic) }),
+      );
+    },
+  },
+  dlq: {
+    summary: 'dead letters: counts by reason and agent, list, replay to the findings topic, purge',
+    usage:
+      'finding-relay dlq stats [--json] | list [--limit N] [--reason R] [--agent A] [--json] | replay (--id ID…|--reason R|--all) [--agent A] [--dry-run] | purge (--id ID…|--reason R|--older-than D|--all) [--agent A] [--dry-run] [--yes]',
+    run: async (args, io) => (await import('./dlq.js')).runDlq(args, io),
+  },
+  check: {
+    summary: 'readiness: what each channel does in this environment and in dev/staging/prod',
+    get usage() {
+      return 'finding-relay check [--json] [--strict] [--finding FILE]';
+    },
+    run: async (args, io) => (await import('./check.js')).runCheck(args, io),
+  },
+};
+
+export function renderUsage(): string {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = ['Usage: finding-relay <command> [options]', '', 'Commands:'];
+  for (const name of names) lines.push(`  ${name.padEnd(width)}  ${commands[name]!.summary}`);
+  lines.push('', 'Configuration comes from environment variables: see .env.example and docs/variables.md.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { commands, renderUsage } from './cli/commands.js';
+import { type CommandIO, UsageError } from './cli/io.js';
+
+/** The bin entry: argv → command; SIGINT/SIGTERM → an AbortSignal; a second signal exits at once. */
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(renderUsage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`finding-relay: unknown command "${name}"\n\n${renderUsage()}`);
+    return 2;
+  }
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      process.stderr.write(`finding-relay: second ${signal}, exiting now\n`);
+      process.exit(130);
+    }
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CommandIO = {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: process.stdin,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  };
+  try {
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout(`Usage: ${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`finding-relay ${name}: ${error.message}\nUsage: ${command.usage}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+// Fail fast: a supervisor restarts the process; a silent hang helps nobody.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(
+    `finding-relay: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,
+  );
+  process.exit(1);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`finding-relay: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RelayMetrics } from './metrics.js';
+import type { RecentOutcomes } from './recent-outcomes.js';
+
+export interface HttpDeps {
+  metrics: RelayMetrics;
+  outcomes: RecentOutcomes;
+  /** null when ready; otherwise why not (shown on /readyz). */
+  notReadyReason: () => string | null;
+  renderStatusPage: () => string | Promise<string>;
+}
+
+export interface RunningHttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return send(res, 405, 'text/plain', 'method not allowed\n');
+  if (url.pathname === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+  if (url.pathname === '/readyz') {
+    const reason = deps.notReadyReason();
+    return reason === null
+      ? send(res, 200, 'text/plain', 'ready\n')
+      : send(res, 503, 'text/plain', `not ready: ${reason}\n`);
+  }
+  if (url.pathname === '/metrics') {
+    return send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());
+  }
+  const outcome = /^\/api\/outcomes\/([^/]+)$/.exec(url.pathname);
+  if (outcome) {
+    const found = deps.outcomes.get(decodeURIComponent(outcome[1]!));
+    return found
+      ? send(res, 200, 'application/json', JSON.stringify(found))
+      : send(res, 404, 'application/json', JSON.stringify({ error: 'unknown finding id' }));
+  }
+  if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', await deps.renderStatusPage());
+  return send(res, 404, 'text/plain', 'not found\n');
+}
+
+/** Health, readiness, metrics, the status page and the outcomes API, on 127.0.0.1 unless told otherwise. */
+export async function startHttpServer(
+  port: number,
+  host: string,
+  deps: HttpDeps,
+): Promise<RunningHttpServer> {
+  const server: Server = createServer((req, res) => {
+    handle(req, res, deps).catch(() => send(res, 500, 'text/plain', 'internal error\n'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+import type { ChannelName, Outcome } from '../channels/types.js';
+
+export interface OutcomeSummary {
+  findingId: string;
+  messageId: string;
+  agent: string | undefined;
+  title: string | undefined;
+  severity: string | undefined;
+  settlement: 'ack' | 'nack' | 'dead-letter';
+  reason?: string;
+  detail?: string;
+  channels: Partial<Record<ChannelName, Outcome>>;
+  settledAt: string;
+  deliveryAttempt: number;
+}
+
+/** The last N outcomes by finding id, for `GET /api/outcomes/{id}`, the status page and smoke. */
+export class RecentOutcomes {
+  #byId = new Map<string, OutcomeSummary>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  add(summary: OutcomeSummary): void {
+    this.#byId.delete(summary.findingId);
+    this.#byId.set(summary.findingId, summary);
+    if (this.#byId.size > this.capacity) {
+      const oldest = this.#byId.keys().next().value;
+      if (oldest !== undefined) this.#byId.delete(oldest);
+    }
+  }
+
+  get(findingId: string): OutcomeSummary | undefined {
+    return this.#byId.get(findingId);
+  }
+
+  latest(n: number): OutcomeSummary[] {
+    return [...this.#byId.values()].slice(-n).reverse();
+  }
+}
