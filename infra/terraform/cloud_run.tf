@@ -1,0 +1,168 @@
+# The worker as a Cloud Run service. It pulls from Pub/Sub rather than serving requests, so CPU is
+# always allocated (cpu_idle = false) and at least one instance always runs. Its HTTP port serves
+# /healthz, /readyz, /metrics and the status page to IAM-authenticated callers only (no allUsers).
+#
+# Configuration is read once at start: a changed variable acts when Cloud Run rolls out the new
+# revision it creates (see docs/runbook.md, "Emergency off switch").
+
+resource "google_cloud_run_v2_service" "worker" {
+  name                = var.service_name
+  location            = var.region
+  labels              = local.labels
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = var.environment == "prod"
+
+  template {
+    service_account = google_service_account.worker.email
+    labels          = local.labels
+
+    scaling {
+      min_instance_count = var.min_instances
+      max_instance_count = var.max_instances
+    }
+
+    containers {
+      image = var.image
+      args  = ["worker"]
+
+      ports {
+        container_port = 8080
+      }
+
+      resources {
+        limits = {
+          cpu    = var.cpu
+          memory = var.memory
+        }
+        cpu_idle          = false
+        startup_cpu_boost = true
+      }
+
+      dynamic "env" {
+        for_each = local.worker_env_set
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      # Secrets: only ever from Secret Manager, never a plain value.
+      dynamic "env" {
+        for_each = local.slack_webhook_versions
+        content {
+          name = "SLACK_WEBHOOK_URL"
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.slack_webhook_url.secret_id
+              version = env.value
+            }
+          }
+        }
+      }
+
+      dynamic "env" {
+        for_each = local.github_token_versions
+        content {
+          name = "GITHUB_TOKEN"
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.github_token.secret_id
+              version = env.value
+            }
+          }
+        }
+      }
+
+      startup_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds    = 2
+        timeout_seconds   = 1
+        failure_threshold = 30
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds    = 30
+        timeout_seconds   = 5
+        failure_threshold = 3
+      }
+    }
+  }
+
+  # The revision must be able to read its secrets, subscription and bucket when it starts.
+  depends_on = [
+    google_secret_manager_secret_iam_member.worker_slack_webhook,
+    google_secret_manager_secret_iam_member.worker_github_token,
+    google_pubsub_subscription_iam_member.worker_subscriber,
+    google_pubsub_topic_iam_member.worker_dead_letter_publisher,
+    google_storage_bucket_iam_member.worker_objects,
+  ]
+}
+
+# `finding-relay check --strict` with exactly the service's configuration and secrets, on demand:
+#   gcloud run jobs execute finding-relay-check --region REGION --wait
+# It fails (exit 1) when this environment is MISCONFIGURED. It consumes nothing from Pub/Sub.
+resource "google_cloud_run_v2_job" "check" {
+  name                = "${var.service_name}-check"
+  location            = var.region
+  labels              = local.labels
+  deletion_protection = false
+
+  template {
+    task_count = 1
+
+    template {
+      service_account = google_service_account.worker.email
+      max_retries     = 0
+      timeout         = "120s"
+
+      containers {
+        image = var.image
+        args  = ["check", "--strict"]
+
+        dynamic "env" {
+          for_each = local.worker_env_set
+          content {
+            name  = env.key
+            value = env.value
+          }
+        }
+
+        dynamic "env" {
+          for_each = local.slack_webhook_versions
+          content {
+            name = "SLACK_WEBHOOK_URL"
+            value_source {
+              secret_key_ref {
+                secret  = google_secret_manager_secret.slack_webhook_url.secret_id
+                version = env.value
+              }
+            }
+          }
+        }
+
+        dynamic "env" {
+          for_each = local.github_token_versions
+          content {
+            name = "GITHUB_TOKEN"
+            value_source {
+              secret_key_ref {
+                secret  = google_secret_manager_secret.github_token.secret_id
+                version = env.value
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [
+    google_secret_manager_secret_iam_member.worker_slack_webhook,
+    google_secret_manager_secret_iam_member.worker_github_token,
+  ]
+}

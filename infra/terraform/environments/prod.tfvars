@@ -1,0 +1,19 @@
+# prod: locked. Every flag below is off on purpose; phase 3a (Slack only) and 3b (GitHub real)
+# of docs/runbook.md change them one at a time, each through review, with a hold point between.
+project_id  = "REPLACE-ME-finding-relay-prod"
+region      = "us-central1"
+environment = "prod"
+image       = "REPLACE-ME-REGION-docker.pkg.dev/PROJECT/finding-relay/finding-relay@sha256:DIGEST"
+
+slack_notifications_enabled   = false
+slack_enable_prod             = false
+github_issue_creation_enabled = false
+github_enable_prod            = false
+dry_run                       = true
+github_repo_allowlist         = []
+
+slack_webhook_secret_version = null
+github_token_secret_version  = null
+
+min_instances = 1
+max_instances = 3

@@ -1,0 +1,92 @@
+# The worker's identity, with least privilege: each role on the one resource that needs it, no
+# project-wide grants. The worker pulls its subscription, publishes refused messages to the
+# dead-letter topic, reads and writes objects in its bucket, and reads its two secrets. It never
+# reads the inspect subscription (operators do, with `finding-relay dlq`).
+
+resource "google_service_account" "worker" {
+  account_id   = "finding-relay-${var.environment}"
+  display_name = "finding-relay worker (${var.environment})"
+  depends_on   = [google_project_service.apis]
+}
+
+locals {
+  worker_member = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_pubsub_subscription_iam_member" "worker_subscriber" {
+  subscription = google_pubsub_subscription.worker.name
+  role         = "roles/pubsub.subscriber"
+  member       = local.worker_member
+}
+
+resource "google_pubsub_topic_iam_member" "worker_dead_letter_publisher" {
+  topic  = google_pubsub_topic.dead_letter.name
+  role   = "roles/pubsub.publisher"
+  member = local.worker_member
+}
+
+resource "google_storage_bucket_iam_member" "worker_objects" {
+  bucket = google_storage_bucket.state.name
+  role   = "roles/storage.objectAdmin"
+  member = local.worker_member
+}
+
+resource "google_secret_manager_secret_iam_member" "worker_slack_webhook" {
+  secret_id = google_secret_manager_secret.slack_webhook_url.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.worker_member
+}
+
+resource "google_secret_manager_secret_iam_member" "worker_github_token" {
+  secret_id = google_secret_manager_secret.github_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.worker_member
+}
+
+# Operators: dead-letter triage (`dlq stats|list|purge` read the inspect subscription, `dlq replay`
+# publishes to the findings topic), `ledger show` (reads the bucket), the check job and the status
+# page (through `gcloud run services proxy`). No secret access.
+
+resource "google_pubsub_subscription_iam_member" "operators_dead_letter" {
+  for_each     = toset(var.operators)
+  subscription = google_pubsub_subscription.dead_letter_inspect.name
+  role         = "roles/pubsub.subscriber"
+  member       = each.value
+}
+
+resource "google_pubsub_subscription_iam_member" "operators_dead_letter_viewer" {
+  for_each     = toset(var.operators)
+  subscription = google_pubsub_subscription.dead_letter_inspect.name
+  role         = "roles/pubsub.viewer"
+  member       = each.value
+}
+
+resource "google_pubsub_topic_iam_member" "operators_replay" {
+  for_each = toset(var.operators)
+  topic    = google_pubsub_topic.findings.name
+  role     = "roles/pubsub.publisher"
+  member   = each.value
+}
+
+resource "google_storage_bucket_iam_member" "operators_ledger" {
+  for_each = toset(var.operators)
+  bucket   = google_storage_bucket.state.name
+  role     = "roles/storage.objectViewer"
+  member   = each.value
+}
+
+resource "google_cloud_run_v2_service_iam_member" "operators_status" {
+  for_each = toset(var.operators)
+  name     = google_cloud_run_v2_service.worker.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+resource "google_cloud_run_v2_job_iam_member" "operators_check" {
+  for_each = toset(var.operators)
+  name     = google_cloud_run_v2_job.check.name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = each.value
+}

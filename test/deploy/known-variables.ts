@@ -1,0 +1,30 @@
+import { INVENTORY } from '../../src/config/inventory.js';
+
+/**
+ * Variables outside the inventory that finding-relay or its libraries honour: the Cloud Storage
+ * client reads STORAGE_EMULATOR_HOST itself; the app reads HTTP_HOST and LOG_PRETTY at its edge;
+ * NODE_ENV is set by the image.
+ */
+export const HONOURED_EXTRAS = [
+  'PUBSUB_EMULATOR_HOST',
+  'STORAGE_EMULATOR_HOST',
+  'HTTP_HOST',
+  'LOG_PRETTY',
+  'NODE_ENV',
+] as const;
+
+/** Every environment variable a finding-relay process may be given. */
+export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
+  ...INVENTORY.map((spec) => spec.name),
+  ...HONOURED_EXTRAS,
+]);
+
+/** Variables whose values are secrets: never a plain value in deployment files. */
+export const SECRET_VARIABLES: readonly string[] = INVENTORY.filter((spec) => spec.secret).map(
+  (spec) => spec.name,
+);
+
+export function unknownVariables(names: Iterable<string>, alsoAllowed: Iterable<string> = []): string[] {
+  const allowed = new Set([...KNOWN_VARIABLES, ...alsoAllowed]);
+  return [...names].filter((name) => !allowed.has(name)).sort();
+}

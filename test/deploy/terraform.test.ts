@@ -1,0 +1,334 @@
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_VARIABLES, unknownVariables } from './known-variables.js';
+import {
+  type Body,
+  block,
+  containerEnv,
+  hcl,
+  loadTerraform,
+  loadTfvars,
+  TERRAFORM_DIR,
+  type TerraformModule,
+} from './terraform-files.js';
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+const SAFETY_FLAGS = {
+  slack_notifications_enabled: 'SLACK_NOTIFICATIONS_ENABLED',
+  slack_enable_staging: 'SLACK_ENABLE_STAGING',
+  slack_enable_prod: 'SLACK_ENABLE_PROD',
+  github_issue_creation_enabled: 'GITHUB_ISSUE_CREATION_ENABLED',
+  github_enable_staging: 'GITHUB_ENABLE_STAGING',
+  github_enable_prod: 'GITHUB_ENABLE_PROD',
+} as const;
+
+let tf: TerraformModule;
+let workerEnv: Record<string, unknown>;
+let service: Body;
+let job: Body;
+
+beforeAll(async () => {
+  tf = await loadTerraform();
+  workerEnv = tf.locals.worker_env as Record<string, unknown>;
+  service = tf.resources.google_cloud_run_v2_service!.worker!;
+  job = tf.resources.google_cloud_run_v2_job!.check!;
+});
+
+const serviceContainer = () => block(service, 'template', 'containers');
+const jobContainer = () => block(job, 'template', 'template', 'containers');
+
+describe('terraform: references resolve (a stand-in for `terraform validate`, which needs the provider)', () => {
+  it('every var.X is declared in variables.tf', () => {
+    const used = new Set([...tf.text.matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1]!));
+    expect([...used].filter((name) => !tf.variables[name])).toEqual([]);
+  });
+
+  it('every local.X is declared in a locals block', () => {
+    const used = new Set([...tf.text.matchAll(/\blocal\.([a-z0-9_]+)/g)].map((m) => m[1]!));
+    expect([...used].filter((name) => !(name in tf.locals))).toEqual([]);
+  });
+
+  it('every resource reference names a declared resource', () => {
+    // `(?<![\w.])` skips data sources (`data.google_project.this`).
+    const refs = [...tf.text.matchAll(/(?<![\w.])(google_[a-z0-9_]+)\.([a-z0-9_]+)\.[a-z_]+/g)];
+    const missing = refs
+      .map((m) => `${m[1]}.${m[2]}`)
+      .filter((ref) => {
+        const [type, name] = ref.split('.') as [string, string];
+        return !tf.resources[type]?.[name];
+      });
+    expect([...new Set(missing)]).toEqual([]);
+  });
+});
+
+const terraformBinary = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+
+describe('terraform: formatting', () => {
+  // Only where the terraform binary is installed; it needs no provider for this.
+  it.skipIf(!terraformBinary)('is `terraform fmt` clean', () => {
+    const fmt = spawnSync('terraform', ['fmt', '-check', '-recursive', '-no-color'], {
+      cwd: TERRAFORM_DIR,
+      encoding: 'utf8',
+    });
+    expect(fmt.stdout).toBe('');
+    expect(fmt.status).toBe(0);
+  });
+});
+
+describe('terraform: the worker gets every variable it needs, and only known ones', () => {
+  it('DEPLOYMENT_ENV is wired from var.environment, which only accepts dev, staging or prod', () => {
+    expect(workerEnv.DEPLOYMENT_ENV).toBe(hcl('var.environment'));
+    const validation = block(tf.variables.environment!, 'validation');
+    expect(String(validation.condition)).toContain('["dev", "staging", "prod"]');
+  });
+
+  it('every name in local.worker_env is a variable finding-relay reads', () => {
+    expect(unknownVariables(Object.keys(workerEnv))).toEqual([]);
+  });
+
+  it('provides what the worker needs to run on Google Cloud', () => {
+    for (const name of [
+      'DEPLOYMENT_ENV',
+      'STORAGE_URI',
+      'GOOGLE_CLOUD_PROJECT',
+      'FINDINGS_TOPIC',
+      'FINDINGS_SUBSCRIPTION',
+      'DEAD_LETTER_TOPIC',
+      'DEAD_LETTER_SUBSCRIPTION',
+      'MAX_DELIVERY_ATTEMPTS',
+      'HTTP_HOST',
+    ]) {
+      expect(workerEnv, name).toHaveProperty(name);
+    }
+    expect(workerEnv.HTTP_HOST).toBe('0.0.0.0');
+    expect(workerEnv.STORAGE_URI).toBe(
+      `gs://${hcl('google_storage_bucket.state.name')}/${hcl('var.storage_prefix')}`,
+    );
+    expect(workerEnv.FINDINGS_SUBSCRIPTION).toBe(hcl('google_pubsub_subscription.worker.name'));
+    expect(workerEnv.DEAD_LETTER_TOPIC).toBe(hcl('google_pubsub_topic.dead_letter.name'));
+  });
+
+  it('leaves PORT to Cloud Run, which sets it and refuses it as a user variable', () => {
+    expect(workerEnv).not.toHaveProperty('PORT');
+  });
+
+  it('service and check job both take local.worker_env (without unset values)', () => {
+    expect(String(tf.locals.worker_env_set)).toContain('local.worker_env');
+    expect(String(tf.locals.worker_env_set)).toContain('if value != null');
+    for (const container of [serviceContainer(), jobContainer()]) {
+      const plain = containerEnv(container).filter((e) => e.forEach === hcl('local.worker_env_set'));
+      expect(plain).toHaveLength(1);
+      expect(plain[0]!.body).toEqual({ name: hcl('env.key'), value: hcl('env.value') });
+    }
+  });
+
+  it('the safety flags default off, and each reaches its variable', () => {
+    for (const [variable, envName] of Object.entries(SAFETY_FLAGS)) {
+      expect(tf.variables[variable], variable).toMatchObject({ type: hcl('bool'), default: false });
+      expect(workerEnv[envName], envName).toBe(hcl(`tostring(var.${variable})`));
+    }
+    expect(tf.variables.dry_run).toMatchObject({ type: hcl('bool'), default: true });
+    expect(workerEnv.DRY_RUN).toBe(hcl('tostring(var.dry_run)'));
+    expect(tf.variables.github_repo_allowlist).toMatchObject({ default: [] });
+  });
+});
+
+describe('terraform: secrets only from Secret Manager', () => {
+  it('knows which variables are secrets', () => {
+    expect(SECRET_VARIABLES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'GITHUB_TOKEN']));
+  });
+
+  it('no secret is in the plain worker environment', () => {
+    for (const name of SECRET_VARIABLES) expect(workerEnv).not.toHaveProperty(name);
+  });
+
+  it.each([
+    ['service', serviceContainer],
+    ['check job', jobContainer],
+  ])('the %s mounts each secret as a secret_key_ref, never a plain value', (_, container) => {
+    const secretSources: Record<string, string> = {
+      SLACK_WEBHOOK_URL: hcl('google_secret_manager_secret.slack_webhook_url.secret_id'),
+      GITHUB_TOKEN: hcl('google_secret_manager_secret.github_token.secret_id'),
+    };
+    const entries = containerEnv(container());
+    for (const name of SECRET_VARIABLES) {
+      const mounts = entries.filter((e) => e.body.name === name);
+      expect(mounts, name).toHaveLength(1);
+      const { body } = mounts[0]!;
+      expect(body, name).not.toHaveProperty('value');
+      expect(block(body, 'value_source', 'secret_key_ref').secret).toBe(secretSources[name]);
+    }
+  });
+
+  it('no secret value passes through Terraform: no secret version resource, no secret-valued variable', () => {
+    expect(tf.resources.google_secret_manager_secret_version).toBeUndefined();
+    const suspicious = Object.keys(tf.variables).filter(
+      (name) => /webhook|token|secret/.test(name) && !name.endsWith('_secret_version'),
+    );
+    expect(suspicious).toEqual([]);
+  });
+});
+
+describe('terraform: Cloud Run runs a pulling worker', () => {
+  it('runs `worker` with CPU always allocated', () => {
+    const container = serviceContainer();
+    expect(container.args).toEqual(['worker']);
+    expect(block(container, 'resources').cpu_idle).toBe(false);
+  });
+
+  it('keeps at least one instance running in every environment', () => {
+    expect(block(service, 'template', 'scaling').min_instance_count).toBe(hcl('var.min_instances'));
+    expect(tf.variables.min_instances!.default).toBeGreaterThanOrEqual(1);
+    expect(String(block(tf.variables.min_instances!, 'validation').condition)).toContain('>= 1');
+  });
+
+  it('probes /healthz and runs as the worker service account', () => {
+    const container = serviceContainer();
+    expect(block(container, 'startup_probe', 'http_get').path).toBe('/healthz');
+    expect(block(container, 'liveness_probe', 'http_get').path).toBe('/healthz');
+    expect(block(service, 'template').service_account).toBe(hcl('google_service_account.worker.email'));
+  });
+
+  it('the check job runs `check --strict` with the same image and identity', () => {
+    expect(jobContainer().args).toEqual(['check', '--strict']);
+    expect(jobContainer().image).toBe(serviceContainer().image);
+    expect(block(job, 'template', 'template').service_account).toBe(
+      hcl('google_service_account.worker.email'),
+    );
+  });
+
+  it('is not public: every grant names the worker, the Pub/Sub agent or a listed operator', () => {
+    const members = new Set<unknown>();
+    for (const [type, byName] of Object.entries(tf.resources)) {
+      if (type.endsWith('_iam_member')) for (const body of Object.values(byName)) members.add(body.member);
+    }
+    expect([...members].sort()).toEqual([
+      hcl('each.value'),
+      hcl('local.pubsub_service_agent'),
+      hcl('local.worker_member'),
+    ]);
+    expect(tf.variables.operators!.default).toEqual([]);
+    expect(tf.resources.google_cloud_run_v2_service_iam_binding).toBeUndefined();
+    expect(tf.resources.google_cloud_run_v2_service_iam_policy).toBeUndefined();
+  });
+});
+
+describe('terraform: Pub/Sub with dead-lettering that works on Google Cloud', () => {
+  it('the worker subscription has a dead-letter policy and a retry policy', () => {
+    const sub = tf.resources.google_pubsub_subscription!.worker!;
+    expect(sub.topic).toBe(hcl('google_pubsub_topic.findings.id'));
+    expect(block(sub, 'dead_letter_policy')).toEqual({
+      dead_letter_topic: hcl('google_pubsub_topic.dead_letter.id'),
+      max_delivery_attempts: hcl('var.max_delivery_attempts'),
+    });
+    const retry = block(sub, 'retry_policy');
+    expect(retry).toHaveProperty('minimum_backoff');
+    expect(retry).toHaveProperty('maximum_backoff');
+    expect(tf.variables.max_delivery_attempts!.default).toBe(5);
+  });
+
+  it('the dead-letter topic has an inspect subscription, both with message retention', () => {
+    const inspect = tf.resources.google_pubsub_subscription!.dead_letter_inspect!;
+    expect(inspect.topic).toBe(hcl('google_pubsub_topic.dead_letter.id'));
+    expect(inspect.message_retention_duration).toBe(hcl('var.dead_letter_retention'));
+    expect(tf.resources.google_pubsub_topic!.dead_letter!.message_retention_duration).toBe(
+      hcl('var.dead_letter_retention'),
+    );
+  });
+
+  it('the Pub/Sub service agent may publish dead letters and ack the source subscription', () => {
+    expect(tf.locals.pubsub_service_agent).toBe(
+      `serviceAccount:service-${hcl('data.google_project.this.number')}@gcp-sa-pubsub.iam.gserviceaccount.com`,
+    );
+    const agent = hcl('local.pubsub_service_agent');
+    const topicGrants = Object.values(tf.resources.google_pubsub_topic_iam_member ?? {});
+    const subGrants = Object.values(tf.resources.google_pubsub_subscription_iam_member ?? {});
+    expect(topicGrants).toContainEqual({
+      topic: hcl('google_pubsub_topic.dead_letter.name'),
+      role: 'roles/pubsub.publisher',
+      member: agent,
+    });
+    expect(subGrants).toContainEqual({
+      subscription: hcl('google_pubsub_subscription.worker.name'),
+      role: 'roles/pubsub.subscriber',
+      member: agent,
+    });
+  });
+});
+
+describe('terraform: least privilege and the bucket', () => {
+  it('grants nothing project-wide', () => {
+    const projectWide = Object.keys(tf.resources).filter((type) => /^google_project_iam_/.test(type));
+    expect(projectWide).toEqual([]);
+  });
+
+  it("the worker's account holds exactly its five grants, each on one resource", () => {
+    const grants: string[] = [];
+    for (const [type, byName] of Object.entries(tf.resources)) {
+      if (!type.endsWith('_iam_member')) continue;
+      for (const body of Object.values(byName)) {
+        if (body.member !== hcl('local.worker_member')) continue;
+        const target = body.topic ?? body.subscription ?? body.bucket ?? body.secret_id ?? body.name;
+        grants.push(`${body.role} on ${target}`);
+      }
+    }
+    expect(grants.sort()).toEqual(
+      [
+        `roles/pubsub.subscriber on ${hcl('google_pubsub_subscription.worker.name')}`,
+        `roles/pubsub.publisher on ${hcl('google_pubsub_topic.dead_letter.name')}`,
+        `roles/storage.objectAdmin on ${hcl('google_storage_bucket.state.name')}`,
+        `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.slack_webhook_url.id')}`,
+        `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.github_token.id')}`,
+      ].sort(),
+    );
+  });
+
+  it('the bucket has uniform access and expires old ledger objects only', () => {
+    const bucket = tf.resources.google_storage_bucket!.state!;
+    expect(bucket.uniform_bucket_level_access).toBe(true);
+    expect(bucket.public_access_prevention).toBe('enforced');
+    const rules = bucket.lifecycle_rule as Body[];
+    expect(rules).toHaveLength(1);
+    expect(block(rules[0]!, 'condition').matches_prefix).toEqual([hcl('local.ledger_prefix')]);
+    expect(block(rules[0]!, 'action').type).toBe('Delete');
+    expect(tf.locals.ledger_prefix).toBe(`${hcl('var.storage_prefix')}/ledger/`);
+  });
+});
+
+describe('terraform: per-environment tfvars', () => {
+  it.each(ENVIRONMENTS)(
+    '%s.tfvars names its environment and only declared variables',
+    async (environment) => {
+      const vars = await loadTfvars(environment);
+      expect(vars.environment).toBe(environment);
+      expect(Object.keys(vars).filter((name) => !tf.variables[name])).toEqual([]);
+      expect(Number(vars.min_instances ?? tf.variables.min_instances!.default)).toBeGreaterThanOrEqual(1);
+    },
+  );
+
+  it.each(ENVIRONMENTS)('%s.tfvars carries no secret value', async (environment) => {
+    const vars = await loadTfvars(environment);
+    for (const [name, value] of Object.entries(vars)) {
+      if (/token|webhook|secret/.test(name)) {
+        expect(name).toMatch(/_secret_version$/);
+        expect(value === null || /^(\d+|latest)$/.test(String(value)), `${name}=${value}`).toBe(true);
+      }
+    }
+  });
+
+  it('prod keeps slack_enable_prod and github_enable_prod false, explicitly', async () => {
+    const prod = await loadTfvars('prod');
+    expect(prod).toMatchObject({ slack_enable_prod: false, github_enable_prod: false });
+  });
+
+  it('no tfvars opens another environment’s gate', async () => {
+    for (const environment of ENVIRONMENTS) {
+      const vars = await loadTfvars(environment);
+      const others = ENVIRONMENTS.filter((e) => e !== environment && e !== 'dev');
+      for (const other of others) {
+        expect(vars[`slack_enable_${other}`] ?? false, `${environment}: slack_enable_${other}`).toBe(false);
+        expect(vars[`github_enable_${other}`] ?? false, `${environment}: github_enable_${other}`).toBe(false);
+      }
+    }
+  });
+});
