@@ -45,6 +45,11 @@ export const commands: Record<string, Command> = {
       'finding-relay dlq stats [--json] | list [--limit N] [--reason R] [--agent A] [--json] | replay (--id ID…|--reason R|--all) [--agent A] [--dry-run] | purge (--id ID…|--reason R|--older-than D|--all) [--agent A] [--dry-run] [--yes]',
     run: async (args, io) => (await import('./dlq.js')).runDlq(args, io),
   },
+  ledger: {
+    summary: 'show the dry-run ledger: the issues and comments GitHub would have received',
+    usage: 'finding-relay ledger show [--since DATE] [--env dev|staging|prod] [--json]',
+    run: async (args, io) => (await import('./ledger.js')).runLedger(args, io),
+  },
   check: {
     summary: 'readiness: what each channel does in this environment and in dev/staging/prod',
     get usage() {

@@ -15,6 +15,13 @@ export interface SubscriberOptions {
    * rest. Default 8 s (Cloud Run allows 10 s after SIGTERM).
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * Upper bound of the ack deadline the client asks for (it adapts to processing times, up to
+   * 10 min by default). Messages the server streamed but the client never took in (flow control)
+   * are only redelivered when it expires, so after a crash or a drain they come back within this
+   * bound instead of minutes later. Messages in hand keep their leases extended. Default 60 s.
+   */
+  readonly maxAckDeadlineSeconds?: number;
 }
 
 export interface OpenSubscriber {
@@ -41,6 +48,7 @@ export function openSubscriber(
     flowControl: { maxMessages: options.maxMessages, maxBytes: options.maxBytes, allowExcessMessages: false },
     batching: { maxMilliseconds: options.ackBatchMaxMilliseconds ?? 10 },
     maxExtensionTime: Duration.from({ minutes: options.maxExtensionMinutes ?? 60 }),
+    maxAckDeadline: Duration.from({ seconds: options.maxAckDeadlineSeconds ?? 60 }),
     closeOptions: {
       behavior: SubscriptionCloseBehaviors.WaitForProcessing,
       timeout: Duration.from({ milliseconds: options.closeTimeoutMs ?? 8_000 }),

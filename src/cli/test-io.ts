@@ -1,0 +1,17 @@
+import { Readable } from 'node:stream';
+import type { CommandIO } from './io.js';
+
+/** A CommandIO that collects what a command prints, for tests of commands. */
+export function testIO(env: Record<string, string | undefined>, opts: { cwd?: string; stdin?: string } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = {
+    env,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    stdin: Readable.from([opts.stdin ?? '']),
+    cwd: opts.cwd ?? '/tmp',
+    signal: new AbortController().signal,
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
