@@ -74,5 +74,5 @@ describe('graceful shutdown', () => {
       timeoutMs: 500,
     }).catch(() => []);
     expect(dead).toHaveLength(0);
-  }, 180_000);
+  }, 240_000);
 });

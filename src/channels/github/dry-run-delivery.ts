@@ -51,6 +51,7 @@ export async function deliverDryRun(deps: DryRunDeps, finding: Finding & { repo:
       lastCommentAt: iso(now),
       seenSinceComment: 0,
       firstSeenAt: iso(now),
+      findingId: finding.id,
       ...(previous !== undefined ? { previous } : {}),
     });
     if (!claimed) continue;
@@ -77,6 +78,12 @@ async function recur(
 ): Promise<Outcome | undefined> {
   const { repo, fingerprint } = finding;
   const entry = record.entry;
+  if (entry.findingId === finding.id && entry.number === undefined) {
+    // This event opened the would-be issue and is back: its worker stopped between the index and
+    // the ledger write (or before recording done). Write its record rather than call it a duplicate.
+    const request = createIssueRequest(repo, renderIssue(finding, { label: deps.label, previousIssue: entry.previous }));
+    return appendToLedger(deps, finding, 'create-issue', request);
+  }
   if (now - Date.parse(entry.lastCommentAt) < deps.dedupeWindowMs) {
     const counted = await deps.index.replace(repo, fingerprint, record.generation, {
       ...entry,
