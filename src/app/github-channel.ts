@@ -30,6 +30,7 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
           baseUrl: config.github.apiUrl,
           token: config.github.token,
           clock,
+          writeIntervalMs: config.github.writeIntervalMs,
           log: (level, message) => log[level]({ channel: 'github' }, message),
         })
       : undefined;

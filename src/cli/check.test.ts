@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from './io.js';
 import { runCheck } from './check.js';
+import { UsageError } from './io.js';
 import { testIO } from './test-io.js';
 
 async function checkJson(env: Record<string, string>, args: string[] = []) {
@@ -48,7 +48,10 @@ describe('finding-relay check', () => {
     expect(report.environment).toBe('prod');
     expect(report.github.status).toBe('MISCONFIGURED');
     expect(report.slack.status).toBe('MISCONFIGURED');
-    expect(report.configIssues.map((i: { variable: string }) => i.variable).sort()).toEqual(['DEPLOYMENT_ENV', 'DRY_RUN']);
+    expect(report.configIssues.map((i: { variable: string }) => i.variable).sort()).toEqual([
+      'DEPLOYMENT_ENV',
+      'DRY_RUN',
+    ]);
     expect(JSON.stringify(report.configIssues)).toContain('ture');
     expect((await checkJson(env, ['--strict'])).code).toBe(1);
   });
@@ -83,7 +86,10 @@ describe('finding-relay check', () => {
     expect(report.route).toEqual({
       ok: true,
       findingId: 'sample-1',
-      channels: { slack: { decision: 'drop', reason: 'mode-disabled' }, github: { decision: 'drop', reason: 'not-allowlisted' } },
+      channels: {
+        slack: { decision: 'drop', reason: 'mode-disabled' },
+        github: { decision: 'drop', reason: 'not-allowlisted' },
+      },
     });
   });
 

@@ -37,8 +37,11 @@ describe('inventory', () => {
   it("holds exactly CONTRACT §2's variables, plus the extras marked as honoured", () => {
     const names = INVENTORY.map((spec) => spec.name);
     expect(new Set(names).size).toBe(names.length);
-    expect([...names].sort()).toEqual([...CONTRACT_VARIABLES, 'PUBSUB_EMULATOR_HOST', 'HTTP_HOST'].sort());
+    expect([...names].sort()).toEqual(
+      [...CONTRACT_VARIABLES, 'PUBSUB_EMULATOR_HOST', 'GITHUB_WRITE_INTERVAL_MS', 'HTTP_HOST'].sort(),
+    );
     expect(INVENTORY.filter((spec) => spec.honoured).map((spec) => [spec.name, spec.concern])).toEqual([
+      ['GITHUB_WRITE_INTERVAL_MS', 'github'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],
       ['HTTP_HOST', 'worker'],
     ]);

@@ -184,6 +184,17 @@ const SPECS = {
       'GitHub REST API base: github.com, GitHub Enterprise Server (`https://HOST/api/v3`) or a local test server.',
     secret: false,
   }),
+  GITHUB_WRITE_INTERVAL_MS: variable({
+    concern: 'github',
+    ...integerType(0, 60_000, 'ms'),
+    fallback: 3000,
+    default: '3000',
+    example: '3000',
+    description:
+      "Not in the contract table: spacing between GitHub writes (Octokit's pacing for writes that notify). Lower it only for GitHub Enterprise Server with higher limits or a local test server.",
+    secret: false,
+    honoured: true,
+  }),
   GITHUB_MIN_SEVERITY: variable({
     concern: 'github',
     ...SEVERITY_FLOOR,

@@ -31,6 +31,7 @@ describe('loadConfig defaults', () => {
         repoAllowlist: [],
         apiUrl: 'https://api.github.com',
         minSeverity: 'info',
+        writeIntervalMs: 3000,
       },
       storage: { uri: undefined, defaulted: false },
       pubsub: {

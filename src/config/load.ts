@@ -58,6 +58,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
       repoAllowlist: read('GITHUB_REPO_ALLOWLIST'),
       apiUrl: read('GITHUB_API_URL'),
       minSeverity: read('GITHUB_MIN_SEVERITY'),
+      writeIntervalMs: read('GITHUB_WRITE_INTERVAL_MS'),
     },
     storage: {
       uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),

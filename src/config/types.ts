@@ -37,6 +37,8 @@ export interface Config {
     readonly repoAllowlist: readonly string[];
     readonly apiUrl: string;
     readonly minSeverity: Severity;
+    /** GITHUB_WRITE_INTERVAL_MS: spacing of writes (3 s, as Octokit paces writes that notify). */
+    readonly writeIntervalMs: number;
   };
   readonly storage: {
     /** `gs://bucket/prefix` or `file:///abs/path`; undefined when none is configured. */

@@ -44,6 +44,7 @@ function input(f: Flags): MatrixInput {
       repoAllowlist: ['acme/*'],
       apiUrl: 'https://api.github.com',
       minSeverity: 'info',
+      writeIntervalMs: 3000,
     },
     storage: { uri: f.storage, defaulted: false },
   };

@@ -81,7 +81,10 @@ async function recur(
   if (entry.findingId === finding.id && entry.number === undefined) {
     // This event opened the would-be issue and is back: its worker stopped between the index and
     // the ledger write (or before recording done). Write its record rather than call it a duplicate.
-    const request = createIssueRequest(repo, renderIssue(finding, { label: deps.label, previousIssue: entry.previous }));
+    const request = createIssueRequest(
+      repo,
+      renderIssue(finding, { label: deps.label, previousIssue: entry.previous }),
+    );
     return appendToLedger(deps, finding, 'create-issue', request);
   }
   if (now - Date.parse(entry.lastCommentAt) < deps.dedupeWindowMs) {
