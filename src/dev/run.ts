@@ -77,15 +77,17 @@ async function main(): Promise<number> {
     // A local stand-in for Slack's webhook, so the digests are visible without a workspace.
     const slack = await startSlackStandIn();
     let shown = 0;
-    const timer = setInterval(() => {
+    const showPosted = () => {
       for (const request of slack.accepted.slice(shown)) {
         const text = String((request.body as { text?: string }).text ?? '');
         say(`  [slack sandbox] ${text.split('\n')[0]}`);
       }
       shown = slack.accepted.length;
-    }, 250);
+    };
+    const timer = setInterval(showPosted, 250);
     stopAll.push(async () => {
       clearInterval(timer);
+      showPosted();
       await slack.close();
     });
     env.SLACK_NOTIFICATIONS_ENABLED = 'true';
