@@ -19,7 +19,8 @@ describe('the finding-relay command line', () => {
     expect(run([]).out).toContain('Usage: finding-relay <command>');
     const help = run(['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['worker', 'setup', 'publish', 'check', 'dlq', 'ledger']) expect(help.out).toContain(`  ${name}`);
+    for (const name of ['worker', 'setup', 'publish', 'check', 'dlq', 'ledger'])
+      expect(help.out).toContain(`  ${name}`);
     const unknown = run(['wrker']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown command "wrker"');

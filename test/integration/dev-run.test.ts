@@ -39,7 +39,10 @@ describe('npm run dev', () => {
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as { id: string });
-    for (const { id } of examples) expect(output).toMatch(new RegExp(`${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: slack=\\S+ github=\\S+ → ack`));
+    for (const { id } of examples)
+      expect(output).toMatch(
+        new RegExp(`${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: slack=\\S+ github=\\S+ → ack`),
+      );
     expect(output).toContain('all examples settled.');
     expect(output).toMatch(/\[slack sandbox\] \[DEV\] /);
     // The dev ledger lands under the working directory, as .env.example says.
