@@ -65,6 +65,7 @@ export function startRelay(parts: WorkerParts): RunningRelay {
     redact: parts.redact,
   });
   const inFlight = new Set<Promise<unknown>>();
+  let refusedWhileDraining = 0;
   let state: 'running' | 'draining' | 'stopped' = 'running';
   let rejectFailed: (error: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => {
@@ -99,7 +100,10 @@ export function startRelay(parts: WorkerParts): RunningRelay {
     },
     (message) => {
       metrics.received.inc();
-      if (state !== 'running') return message.nack();
+      if (state !== 'running') {
+        refusedWhileDraining += 1;
+        return message.nack();
+      }
       batcher.add(message);
     },
     (error) => {
@@ -118,6 +122,10 @@ export function startRelay(parts: WorkerParts): RunningRelay {
       stopping ??= (async () => {
         state = 'draining';
         log.info({ inHand: subscriber.inHand() }, 'draining');
+        // Stop the stream first: while it stays open, each message refused during the drain comes
+        // straight back, is refused again and burns its delivery attempts into the dead-letter topic.
+        // close() waits (bounded) for the messages in hand to be settled, then nacks the rest.
+        const closed = subscriber.close();
         batcher.flush();
         // Sinks send what they batched now instead of waiting out their windows.
         await Promise.all([...parts.sinks.values()].map((s) => s.close?.().catch(() => undefined)));
@@ -125,9 +133,9 @@ export function startRelay(parts: WorkerParts): RunningRelay {
           .sleep(parts.drainTimeoutMs ?? 8_000)
           .then(() => shutdown.abort(new Error('drain bound')));
         await Promise.race([Promise.all(inFlight), bound]);
-        await subscriber.close();
+        await closed;
         state = 'stopped';
-        log.info('stopped');
+        log.info({ refusedWhileDraining }, 'stopped');
       })();
       return stopping;
     },

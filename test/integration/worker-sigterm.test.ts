@@ -64,6 +64,11 @@ describe('graceful shutdown', () => {
     expect(ids).toHaveLength(total);
     expect(new Set(ids)).toEqual(new Set(findings.map((f) => f.id)));
     expect(afterFirst).toBeLessThan(total);
+    // A graceful stop must not burn delivery attempts: what the first worker held or had buffered
+    // comes back once, not in a nack loop towards the dead-letter topic.
+    const attempts = [...second.output().matchAll(/"deliveryAttempt":(\d+)/g)].map((m) => Number(m[1]));
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(Math.max(...attempts)).toBeLessThanOrEqual(3);
     const left = await receiveMessages(pubsub, names.findingsSubscription, {
       count: 1,
       timeoutMs: 1_500,
