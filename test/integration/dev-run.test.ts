@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,5 +47,21 @@ describe('npm run dev', () => {
     expect(output).toMatch(/\[slack sandbox\] \[DEV\] /);
     // The dev ledger lands under the working directory, as .env.example says.
     expect(output).toContain(`ledger and state: file://${cwd}/.finding-relay`);
+
+    // `ledger show` renders what GitHub dry-run would have created, from the same store.
+    const ledger = spawnSync(
+      `${root}node_modules/.bin/tsx`,
+      [`${root}src/main.ts`, 'ledger', 'show', '--json'],
+      {
+        cwd,
+        env: { PATH: process.env.PATH, DEPLOYMENT_ENV: 'dev' },
+        encoding: 'utf8',
+      },
+    );
+    expect(ledger.status, ledger.stderr).toBe(0);
+    const shown = JSON.parse(ledger.stdout) as { records: Array<{ findingId: string; action: string }> };
+    const dryRuns = output.split('\n').filter((l) => l.includes('github=dry-run'));
+    expect(shown.records.filter((r) => r.action === 'create-issue')).toHaveLength(dryRuns.length);
+    for (const r of shown.records) expect(output).toContain(`${r.findingId}: `);
   }, 90_000);
 });
