@@ -9,6 +9,7 @@ import { createLogger } from '../observability/logger.js';
 import { RelayMetrics } from '../observability/metrics.js';
 import { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { createRedactor } from '../observability/redact.js';
+import { observeClaims, StoreHealth } from '../observability/store-health.js';
 import type { Settlement } from '../pipeline/settle.js';
 import type { Envelope } from '../pipeline/types.js';
 import { resolveModes } from '../policy/decide-channels.js';
@@ -86,12 +87,16 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
   );
 
   const store = config.storage.uri ? openConfiguredStore(config.storage.uri, opts.env) : undefined;
-  const { claims, fingerprintWindow } = openSideEffectState(store, {
+  const sideEffects = openSideEffectState(store, {
     env,
     holder,
     clock,
     windowS: config.dedupeWindowS,
   });
+  // Claims report to storeHealth, so /readyz can say when the store is known to be down.
+  const storeHealth = store ? new StoreHealth() : undefined;
+  const claims = storeHealth ? observeClaims(sideEffects.claims, storeHealth) : sideEffects.claims;
+  const { fingerprintWindow } = sideEffects;
   const metrics = new RelayMetrics({ processMetrics: true });
   const outcomes = new RecentOutcomes();
   const sinks = new Map<ChannelName, ChannelSink>();
@@ -141,6 +146,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     relay,
     metrics,
     outcomes,
+    ...(storeHealth ? { storeHealth } : {}),
     port: opts.port ?? config.port,
     host: opts.httpHost ?? config.httpHost,
   });

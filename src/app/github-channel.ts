@@ -32,6 +32,14 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
           clock,
           writeIntervalMs: config.github.writeIntervalMs,
           log: (level, message) => log[level]({ channel: 'github' }, message),
+          onRateLimitBudget: (b) => {
+            metrics.githubRateLimitRemaining.set({ resource: b.resource }, b.remaining);
+            if (b.limit !== undefined) metrics.githubRateLimitLimit.set({ resource: b.resource }, b.limit);
+          },
+          onRateLimitWait: (w) => {
+            metrics.githubRateLimitWaits.inc({ kind: w.kind });
+            metrics.githubRateLimitWaitSeconds.inc({ kind: w.kind }, w.waitMs / 1000);
+          },
         })
       : undefined;
   const ledger = createLedgerWriter({ store: deps.store, env, holder: deps.holder, clock });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CHANNELS, type Outcome } from '../channels/types.js';
+import { CHANNELS, isFinal, type Outcome } from '../channels/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { OutcomeSummary, RecentOutcomes } from '../observability/recent-outcomes.js';
@@ -34,11 +34,13 @@ export function recordSettlement(
   const finding = envelope.finding;
   const latencyS = Math.max(0, (clock.now() - envelope.message.publishTime.getTime()) / 1000);
   metrics.settlements.inc({ kind: settlement.kind });
-  metrics.latency.observe(latencyS);
+  metrics.latency.observe({ settlement: settlement.kind }, latencyS);
+  if (finding) metrics.valid.inc();
   if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });
   for (const [channel, outcome] of envelope.outcomes) {
     metrics.outcomes.inc(outcomeLabels(channel, outcome));
-    log.info(
+    // One line per finding per channel; a failure is a warning (it is retried or dead-lettered).
+    log[isFinal(outcome) ? 'info' : 'warn'](
       {
         findingId: finding?.id,
         agent: finding?.source.agent,
@@ -46,6 +48,7 @@ export function recordSettlement(
         outcome: outcome.kind,
         reason: 'reason' in outcome ? outcome.reason : undefined,
         cause: 'cause' in outcome ? outcome.cause : undefined,
+        ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
         latencyMs: Math.round(latencyS * 1000),
         deliveryAttempt: envelope.message.deliveryAttempt,
       },

@@ -2,8 +2,11 @@ import { loadConfig } from '../config/load.js';
 import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
 import { type RunningHttpServer, startHttpServer } from '../observability/http-server.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import { notReadyReason } from '../observability/readiness-verdict.js';
 import type { RecentOutcomes } from '../observability/recent-outcomes.js';
+import { deadLetteredByReason, statusCounters } from '../observability/status-counters.js';
 import { renderStatusPage } from '../observability/status-page.js';
+import type { StoreHealth } from '../observability/store-health.js';
 import { buildReadinessReport } from '../policy/readiness.js';
 import type { RunningRelay } from './worker.js';
 
@@ -13,51 +16,59 @@ export interface StatusServerDeps {
   relay: RunningRelay;
   metrics: RelayMetrics;
   outcomes: RecentOutcomes;
+  /** Claims on the state store; absent when there is no store. */
+  storeHealth?: StoreHealth;
   port: number;
   host: string;
 }
 
-async function counterTotals(metrics: RelayMetrics): Promise<Record<string, number>> {
-  const sum = async (
-    metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
-    filter?: (l: Record<string, unknown>) => boolean,
-  ) =>
-    (await metric.get()).values.filter((v) => !filter || filter(v.labels)).reduce((a, v) => a + v.value, 0);
-  return {
-    received: await sum(metrics.received),
-    invalid: await sum(metrics.invalid),
-    acked: await sum(metrics.settlements, (l) => l.kind === 'ack'),
-    nacked: await sum(metrics.settlements, (l) => l.kind === 'nack'),
-    'dead-lettered': await sum(metrics.settlements, (l) => l.kind === 'dead-letter'),
-    'slack sent': await sum(metrics.outcomes, (l) => l.channel === 'slack' && l.outcome === 'sent'),
-    'github sent': await sum(metrics.outcomes, (l) => l.channel === 'github' && l.outcome === 'sent'),
-    'github dry-run': await sum(metrics.outcomes, (l) => l.channel === 'github' && l.outcome === 'dry-run'),
-    dropped: await sum(metrics.outcomes, (l) => l.outcome === 'dropped'),
-  };
+/** Where the dry-run ledger lands (CONTRACT §5: `ledger/ENV/` under STORAGE_URI). */
+export function ledgerLocation(uri: string | undefined, env: DeploymentEnv): string | undefined {
+  return uri ? `${uri.replace(/\/+$/, '')}/ledger/${env}/` : undefined;
 }
 
 /** The worker's HTTP face: health, readiness, metrics, the outcomes API and the status page. */
 export async function startStatusServer(deps: StatusServerDeps): Promise<RunningHttpServer> {
+  const { metrics, relay, result } = deps;
   const perEnvironment = Object.fromEntries(
     DEPLOYMENT_ENVS.map((e) => [e, loadConfig({ ...deps.env, DEPLOYMENT_ENV: e }, { cwd: process.cwd() })]),
   ) as Record<DeploymentEnv, ConfigResult>;
-  const report = buildReadinessReport(deps.result, perEnvironment);
+  const report = buildReadinessReport(result, perEnvironment);
   const startedAt = new Date();
+  metrics.info.set(
+    { environment: report.environment, slack_mode: report.slack.mode, github_mode: report.github.mode },
+    1,
+  );
+  if (deps.storeHealth) {
+    const health = deps.storeHealth;
+    metrics.storeAvailableProbe = () => health.available;
+  }
+  let subscriptionError: string | undefined;
+  relay.failed.catch((error: unknown) => {
+    subscriptionError = error instanceof Error ? error.message : String(error);
+  });
+  const notReady = () =>
+    notReadyReason({
+      state: relay.state(),
+      subscriptionError,
+      configIssues: result.issues.map((i) => i.message),
+      storeUnavailable: deps.storeHealth?.unavailableReason() ?? null,
+    });
+
   return startHttpServer(deps.port, deps.host, {
-    metrics: deps.metrics,
+    metrics,
     outcomes: deps.outcomes,
-    notReadyReason: () => {
-      const state = deps.relay.state();
-      return state === 'running' ? null : state;
-    },
+    notReadyReason: notReady,
     renderStatusPage: async () =>
       renderStatusPage({
         report,
         startedAt,
-        counters: await counterTotals(deps.metrics),
-        outcomes: deps.outcomes,
-        ledgerLocation: report.storage.uri,
-        state: deps.relay.state(),
+        state: relay.state(),
+        notReady: notReady(),
+        counters: await statusCounters(metrics),
+        deadLettered: await deadLetteredByReason(metrics),
+        outcomes: deps.outcomes.latest(50),
+        ledgerLocation: ledgerLocation(report.storage.uri, report.environment),
       }),
   });
 }

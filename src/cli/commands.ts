@@ -50,6 +50,12 @@ export const commands: Record<string, Command> = {
     usage: 'finding-relay ledger show [--since DATE] [--env dev|staging|prod] [--json]',
     run: async (args, io) => (await import('./ledger.js')).runLedger(args, io),
   },
+  smoke: {
+    summary: 'publish one synthetic finding and check each channel did what the safety matrix predicts',
+    usage:
+      'finding-relay smoke [--timeout 60s] [--allow-real] [--url http://127.0.0.1:8080] [--repo owner/name]',
+    run: async (args, io) => (await import('./smoke.js')).runSmoke(args, io),
+  },
   check: {
     summary: 'readiness: what each channel does in this environment and in dev/staging/prod',
     get usage() {

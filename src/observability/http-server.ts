@@ -37,7 +37,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
   }
   const outcome = /^\/api\/outcomes\/([^/]+)$/.exec(url.pathname);
   if (outcome) {
-    const found = deps.outcomes.get(decodeURIComponent(outcome[1]!));
+    let id: string;
+    try {
+      id = decodeURIComponent(outcome[1]!);
+    } catch {
+      return send(res, 400, 'application/json', JSON.stringify({ error: 'malformed finding id' }));
+    }
+    const found = deps.outcomes.get(id);
     return found
       ? send(res, 200, 'application/json', JSON.stringify(found))
       : send(res, 404, 'application/json', JSON.stringify({ error: 'unknown finding id' }));

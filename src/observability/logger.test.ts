@@ -31,4 +31,48 @@ describe('logger', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'WARNING', message: 'posting' });
     expect(JSON.parse(lines[1]!).severity).toBe('ERROR');
   });
+
+  it('censors Authorization headers by field, whatever their value and spelling', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: 'info', secrets: [], destination: stream });
+    log.info({ request: { headers: { authorization: 'Bearer not-a-known-secret' } } }, 'a');
+    log.info({ headers: { Authorization: 'token also-unknown' } }, 'b');
+    log.info({ config: { headers: { Authorization: 'Basic dXNlcjpwdw==' } } }, 'c');
+    log.info({ authorization: 'raw-value' }, 'd');
+    const text = lines.join('');
+    for (const value of ['not-a-known-secret', 'also-unknown', 'dXNlcjpwdw==', 'raw-value'])
+      expect(text).not.toContain(value);
+    expect(text.match(/\[REDACTED\]/g)).toHaveLength(4);
+  });
+
+  it('has a Cloud Logging severity for every pino level', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: 'trace', secrets: [], destination: stream });
+    log.trace('t');
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    log.fatal('f');
+    expect(lines.map((l) => JSON.parse(l).severity)).toEqual([
+      'DEBUG',
+      'DEBUG',
+      'INFO',
+      'WARNING',
+      'ERROR',
+      'CRITICAL',
+    ]);
+  });
+
+  it('writes human lines with LOG_PRETTY, still without secrets', async () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: 'info', secrets: [token], destination: stream, pretty: true });
+    log.info({ findingId: 'f-1', token }, `hello ${token}`);
+    await new Promise((r) => setTimeout(r, 50));
+    const text = lines.join('');
+    expect(text).toContain('INFO: hello [REDACTED]');
+    expect(text).toContain('findingId: "f-1"');
+    expect(text).not.toContain(token);
+    expect(() => JSON.parse(lines[0]!)).toThrow();
+  });
 });

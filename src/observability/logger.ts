@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import { createRedactor } from './redact.js';
@@ -14,13 +15,44 @@ const SEVERITY: Record<string, string> = {
   fatal: 'CRITICAL',
 };
 
+/** Field paths that hold a secret whatever their value (pino replaces them before serialising). */
+export const REDACTED_PATHS = [
+  'webhookUrl',
+  '*.webhookUrl',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'Authorization',
+  '*.Authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'config.headers.Authorization',
+  'request.headers.authorization',
+  '*.request.headers.authorization',
+];
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Values never to print, wherever they appear (webhook URL, token). */
   secrets: readonly (string | undefined)[];
   /** Where lines go; defaults to stdout. Tests pass their own to scan every line. */
-  destination?: pino.DestinationStream;
+  destination?: pino.DestinationStream | NodeJS.WritableStream;
+  /** Human-readable lines (LOG_PRETTY=true in dev) through pino-pretty, a devDependency. */
   pretty?: boolean;
+}
+
+type PrettyFactory = (opts: Record<string, unknown>) => pino.DestinationStream;
+
+/** pino-pretty only when asked, and only if installed (production images omit devDependencies). */
+function loadPretty(): PrettyFactory | undefined {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as PrettyFactory;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
@@ -30,28 +62,26 @@ export function createLogger(opts: LoggerOptions): Logger {
     base: { service: 'finding-relay' },
     messageKey: 'message',
     formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }) },
-    redact: {
-      paths: [
-        'webhookUrl',
-        '*.webhookUrl',
-        'token',
-        '*.token',
-        'authorization',
-        '*.authorization',
-        'headers.authorization',
-        '*.headers.authorization',
-        'config.headers.Authorization',
-      ],
-      censor: '[REDACTED]',
-    },
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     // The last line of defence: a secret that slipped into any string of any line is replaced.
+    // It runs on the JSON line, before pino-pretty (if any) sees it.
     hooks: { streamWrite: (line) => redact(line) },
   };
-  if (opts.pretty && !opts.destination) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, messageKey: 'message' } },
-    });
+  const destination = opts.destination as pino.DestinationStream | undefined;
+  if (!opts.pretty) return pino(options, destination ?? pino.destination(1));
+  const pretty = loadPretty();
+  if (!pretty) {
+    const log = pino(options, destination ?? pino.destination(1));
+    log.warn('LOG_PRETTY is set but pino-pretty is not installed: writing JSON lines');
+    return log;
   }
-  return pino(options, opts.destination ?? pino.destination(1));
+  const stream = pretty({
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    messageKey: 'message',
+    ignore: 'pid,hostname,service,severity',
+    translateTime: 'SYS:HH:MM:ss.l',
+    destination: destination ?? 1,
+    sync: destination === undefined,
+  });
+  return pino(options, stream);
 }

@@ -1,11 +1,23 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Every counter the relay keeps; one registry per worker so tests can run several. */
+/** Every metric the relay keeps; one registry per worker so tests can run several. */
 export class RelayMetrics {
   readonly registry = new Registry();
+  /** Constant 1, labelled with what the worker resolved at start (join on it in dashboards). */
+  readonly info = new Gauge({
+    name: 'finding_relay_info',
+    help: 'Deployment environment and channel modes this worker resolved at start (value 1)',
+    labelNames: ['environment', 'slack_mode', 'github_mode'],
+    registers: [this.registry],
+  });
   readonly received = new Counter({
     name: 'finding_relay_messages_received_total',
     help: 'Pub/Sub messages received (redeliveries included)',
+    registers: [this.registry],
+  });
+  readonly valid = new Counter({
+    name: 'finding_relay_findings_valid_total',
+    help: 'Messages that passed intake as a valid finding (per delivery, redeliveries included)',
     registers: [this.registry],
   });
   readonly invalid = new Counter({
@@ -28,13 +40,14 @@ export class RelayMetrics {
   });
   readonly deadLettered = new Counter({
     name: 'finding_relay_dead_lettered_total',
-    help: 'Messages the relay published to the dead-letter topic, by reason',
+    help: 'Messages this worker published to the dead-letter topic, by reason (Pub/Sub policy dead-letters not included)',
     labelNames: ['reason'],
     registers: [this.registry],
   });
   readonly latency = new Histogram({
     name: 'finding_relay_publish_to_outcome_seconds',
-    help: 'From Pub/Sub publish time to settlement',
+    help: 'From Pub/Sub publish time to settlement, by settlement (ack, nack, dead-letter)',
+    labelNames: ['settlement'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
@@ -48,13 +61,13 @@ export class RelayMetrics {
   });
   readonly slackMessages = new Counter({
     name: 'finding_relay_slack_messages_total',
-    help: 'Slack webhook posts by result',
+    help: 'Slack webhook posts by result (sent, transient, permanent), one per HTTP attempt',
     labelNames: ['status'],
     registers: [this.registry],
   });
   readonly slackDigestSize = new Histogram({
     name: 'finding_relay_slack_digest_findings',
-    help: 'Findings per Slack digest',
+    help: 'Findings per Slack digest (observed once per digest, on its first attempt)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000],
     registers: [this.registry],
   });
@@ -64,8 +77,49 @@ export class RelayMetrics {
     labelNames: ['operation', 'status'],
     registers: [this.registry],
   });
+  readonly githubRateLimitWaits = new Counter({
+    name: 'finding_relay_github_rate_limit_waits_total',
+    help: 'GitHub rate-limit answers (primary or secondary) that paused writes',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly githubRateLimitWaitSeconds = new Counter({
+    name: 'finding_relay_github_rate_limit_wait_seconds_total',
+    help: 'Seconds GitHub writes were paused by rate-limit answers (retry-after), summed',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly githubRateLimitRemaining = new Gauge({
+    name: 'finding_relay_github_rate_limit_remaining',
+    help: 'x-ratelimit-remaining of the latest GitHub answer, by x-ratelimit-resource',
+    labelNames: ['resource'],
+    registers: [this.registry],
+  });
+  readonly githubRateLimitLimit = new Gauge({
+    name: 'finding_relay_github_rate_limit_limit',
+    help: 'x-ratelimit-limit of the latest GitHub answer, by x-ratelimit-resource',
+    labelNames: ['resource'],
+    registers: [this.registry],
+  });
+  /** Read at scrape time; the worker points it at its store-health tracker. */
+  storeAvailableProbe: () => boolean = () => true;
+  readonly storeAvailable: Gauge = new Gauge({
+    name: 'finding_relay_state_store_available',
+    help: '0 while the last claims on the state store failed as unavailable, else 1',
+    registers: [this.registry],
+    collect: (): void => this.storeAvailable.set(this.storeAvailableProbe() ? 1 : 0),
+  });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'finding_relay_' });
+  }
+
+  /** Sum of a counter's series whose labels pass `filter` (the status page's counters). */
+  async total(
+    metric: Counter<string>,
+    filter: (labels: Record<string, unknown>) => boolean = () => true,
+  ): Promise<number> {
+    const { values } = await metric.get();
+    return values.filter((v) => filter(v.labels)).reduce((sum, v) => sum + v.value, 0);
   }
 }

@@ -72,6 +72,24 @@ export interface GitHubClientOptions {
   /** Pages of 100 issues read at most by listIssuesWithLabel. Default 50. */
   readonly maxListPages?: number;
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Called with the x-ratelimit-* headers of every answer that has them (metrics: remaining budget). */
+  readonly onRateLimitBudget?: (budget: GitHubRateLimitBudget) => void;
+  /** Called when a rate-limit answer pauses writes (metrics: rate-limit waits). */
+  readonly onRateLimitWait?: (wait: GitHubRateLimitWait) => void;
+}
+
+export interface GitHubRateLimitBudget {
+  /** x-ratelimit-resource (`core`, `search`, …); `core` when absent. */
+  readonly resource: string;
+  readonly remaining: number;
+  readonly limit?: number;
+}
+
+export interface GitHubRateLimitWait {
+  readonly kind: 'primary' | 'secondary';
+  readonly waitMs: number;
+  /** False when the wait was too long or too often: the call is handed back as transient. */
+  readonly retrying: boolean;
 }
 
 export class GitHubTimeoutError extends Error {
@@ -142,6 +160,7 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
     try {
       const response = await fetch(url, { ...init, signal });
+      reportBudget(response.headers);
       const nullBody = [101, 204, 205, 304].includes(response.status);
       const body = nullBody ? null : await response.arrayBuffer();
       return new Response(body, {
@@ -154,14 +173,28 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     }
   };
 
-  const onLimit = (retryAfterS: number, _options: unknown, _octokit: unknown, retryCount: number) => {
-    pacer.pauseUntil(clock.now() + retryAfterS * base);
-    const again = retryCount < maxLimitRetries && retryAfterS * 1000 <= maxLimitWaitMs;
-    log('warn')(
-      `GitHub rate limit: retry after ${retryAfterS}s${again ? '' : ' (not waiting: handed back)'}`,
-    );
-    return again;
+  const reportBudget = (headers: Headers) => {
+    const remaining = Number.parseInt(headers.get('x-ratelimit-remaining') ?? '', 10);
+    if (!opts.onRateLimitBudget || !Number.isFinite(remaining)) return;
+    const limit = Number.parseInt(headers.get('x-ratelimit-limit') ?? '', 10);
+    opts.onRateLimitBudget({
+      resource: headers.get('x-ratelimit-resource') ?? 'core',
+      remaining,
+      ...(Number.isFinite(limit) ? { limit } : {}),
+    });
   };
+
+  const onLimit =
+    (kind: GitHubRateLimitWait['kind']) =>
+    (retryAfterS: number, _options: unknown, _octokit: unknown, retryCount: number) => {
+      pacer.pauseUntil(clock.now() + retryAfterS * base);
+      const again = retryCount < maxLimitRetries && retryAfterS * 1000 <= maxLimitWaitMs;
+      opts.onRateLimitWait?.({ kind, waitMs: retryAfterS * base, retrying: again });
+      log('warn')(
+        `GitHub rate limit: retry after ${retryAfterS}s${again ? '' : ' (not waiting: handed back)'}`,
+      );
+      return again;
+    };
 
   const octokit = new RelayOctokit({
     auth: opts.token,
@@ -170,8 +203,8 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     log: { debug: log('debug'), info: log('debug'), warn: log('warn'), error: log('error') },
     request: { fetch: timedFetch },
     throttle: {
-      onRateLimit: onLimit,
-      onSecondaryRateLimit: onLimit,
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
       retryAfterBaseValue: base,
       write: passThroughGroup,
       notifications: passThroughGroup,
