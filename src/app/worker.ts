@@ -127,12 +127,18 @@ export function startRelay(parts: WorkerParts): RunningRelay {
         // close() waits (bounded) for the messages in hand to be settled, then nacks the rest.
         const closed = subscriber.close();
         batcher.flush();
-        // Sinks send what they batched now instead of waiting out their windows.
-        await Promise.all([...parts.sinks.values()].map((s) => s.close?.().catch(() => undefined)));
+        // One bound for everything: sinks sending what they batched (instead of waiting out
+        // their windows) and the pipelines in flight. Past it, stages stop waiting and settle.
+        const boundTimer = new AbortController();
         const bound = clock
-          .sleep(parts.drainTimeoutMs ?? 8_000)
-          .then(() => shutdown.abort(new Error('drain bound')));
-        await Promise.race([Promise.all(inFlight), bound]);
+          .sleep(parts.drainTimeoutMs ?? 8_000, boundTimer.signal)
+          .then(() => shutdown.abort(new Error('drain bound')))
+          .catch(() => undefined);
+        const sinksClosed = Promise.all(
+          [...parts.sinks.values()].map((s) => s.close?.().catch(() => undefined)),
+        );
+        await Promise.race([Promise.all([sinksClosed, Promise.all(inFlight)]), bound]);
+        boundTimer.abort();
         await closed;
         state = 'stopped';
         log.info({ refusedWhileDraining }, 'stopped');
