@@ -63,7 +63,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     createLogger({
       level: config.logLevel,
       secrets: [config.slack.webhookUrl, config.github.token],
-      pretty: opts.env.LOG_PRETTY === 'true',
+      pretty: config.logPretty,
     });
   for (const warning of result.warnings) log.warn(warning);
   const holder = opts.holder ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

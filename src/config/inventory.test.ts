@@ -38,12 +38,19 @@ describe('inventory', () => {
     const names = INVENTORY.map((spec) => spec.name);
     expect(new Set(names).size).toBe(names.length);
     expect([...names].sort()).toEqual(
-      [...CONTRACT_VARIABLES, 'PUBSUB_EMULATOR_HOST', 'GITHUB_WRITE_INTERVAL_MS', 'HTTP_HOST'].sort(),
+      [
+        ...CONTRACT_VARIABLES,
+        'PUBSUB_EMULATOR_HOST',
+        'GITHUB_WRITE_INTERVAL_MS',
+        'HTTP_HOST',
+        'LOG_PRETTY',
+      ].sort(),
     );
     expect(INVENTORY.filter((spec) => spec.honoured).map((spec) => [spec.name, spec.concern])).toEqual([
       ['GITHUB_WRITE_INTERVAL_MS', 'github'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],
       ['HTTP_HOST', 'worker'],
+      ['LOG_PRETTY', 'worker'],
     ]);
   });
 

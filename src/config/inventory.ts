@@ -300,6 +300,17 @@ const SPECS = {
     description: 'pino log level.',
     secret: false,
   }),
+  LOG_PRETTY: variable({
+    concern: 'worker',
+    ...booleanType(),
+    fallback: false,
+    default: 'false',
+    example: 'false',
+    description:
+      'Not in the contract table: human-readable log lines through pino-pretty (a development dependency; JSON when it is not installed).',
+    secret: false,
+    honoured: true,
+  }),
 };
 
 type Named<M> = { readonly [K in keyof M]: M[K] & { readonly name: K } };

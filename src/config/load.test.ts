@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
       port: 8080,
       httpHost: '127.0.0.1',
       logLevel: 'info',
+      logPretty: false,
     });
   });
 

@@ -77,6 +77,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     port: read('PORT'),
     httpHost: read('HTTP_HOST'),
     logLevel: read('LOG_LEVEL') satisfies LogLevel,
+    logPretty: read('LOG_PRETTY'),
   };
 
   const order = (issue: ConfigIssue) => INVENTORY.findIndex((spec) => spec.name === issue.variable);

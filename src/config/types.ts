@@ -60,6 +60,8 @@ export interface Config {
   /** HTTP_HOST: where the HTTP server binds (127.0.0.1 unless a container says 0.0.0.0). */
   readonly httpHost: string;
   readonly logLevel: LogLevel;
+  /** LOG_PRETTY: pino-pretty lines instead of JSON (development). */
+  readonly logPretty: boolean;
 }
 
 export interface ConfigIssue {
