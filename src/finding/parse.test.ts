@@ -252,3 +252,24 @@ const validFinding: fc.Arbitrary<FindingInput & { title: string }> = fc.record(
   },
   { requiredKeys: ['schemaVersion', 'id', 'source', 'severity', 'title', 'occurredAt'] },
 );
+
+describe('lone surrogates', () => {
+  it('refuses a \\uD800-style escape that UTF-8 cannot carry, naming only the field', () => {
+    const withText = (field: string, value: string) =>
+      bytes(JSON.stringify(VALID).replace('"title":"t"', `"title":"t",${JSON.stringify(field)}:${value}`));
+    expect(parseFindingBytes(withText('fingerprint', '"fp-\\ud800"'))).toEqual({
+      ok: false,
+      reason: 'invalid-schema',
+      detail: 'fingerprint: contains an unpaired UTF-16 surrogate (a lone \\uD800–\\uDFFF escape)',
+    });
+    expect(parseFindingBytes(withText('metadata', '{"k\\udc00":"v"}'))).toMatchObject({
+      reason: 'invalid-schema',
+      detail: expect.stringMatching(/^metadata: /),
+    });
+    expect(parseFindingBytes(withText('labels', '["a","\\udbff"]'))).toMatchObject({
+      reason: 'invalid-schema',
+    });
+    // A pair spelt as two escapes is one well-formed character.
+    expect(parseFindingBytes(withText('fingerprint', '"\\ud83d\\ude00"'))).toMatchObject({ ok: true });
+  });
+});

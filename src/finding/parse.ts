@@ -38,6 +38,27 @@ function describeJsonError(error: unknown): string {
   return `not valid JSON: ${errorText(error).replace(/,\s*(?:\.\.\.)?".*$/s, '')}`;
 }
 
+/** An unpaired UTF-16 surrogate: JSON can spell one (`"\ud800"`), UTF-8 cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The top-level field whose text (a value, an item or a key) holds a lone surrogate, or undefined.
+ * Such text becomes U+FFFD wherever it is encoded, so a fingerprint would no longer match its own
+ * issue marker, and services may refuse the JSON. Only for a validated finding (depth ≤ 2).
+ */
+function fieldWithLoneSurrogate(finding: Finding): string | undefined {
+  for (const [field, value] of Object.entries(finding)) {
+    const texts =
+      typeof value === 'string'
+        ? [value]
+        : typeof value === 'object' && value !== null
+          ? Object.entries(value).flat()
+          : [];
+    if (texts.some((text) => typeof text === 'string' && LONE_SURROGATE.test(text))) return field;
+  }
+  return undefined;
+}
+
 /**
  * Validates an already-decoded value (the `publish` command, library users). Never throws: a
  * throwing getter or proxy is reported as `invalid-schema` too.
@@ -51,7 +72,14 @@ export function validateFinding(value: unknown): FindingParseResult {
       );
     }
     const parsed = findingSchema.safeParse(value);
-    if (parsed.success) return { ok: true, finding: parsed.data };
+    if (parsed.success) {
+      const field = fieldWithLoneSurrogate(parsed.data);
+      if (field === undefined) return { ok: true, finding: parsed.data };
+      return reject(
+        'invalid-schema',
+        `${field}: contains an unpaired UTF-16 surrogate (a lone \\uD800–\\uDFFF escape)`,
+      );
+    }
     return reject('invalid-schema', formatIssues(parsed.error.issues));
   } catch (error) {
     return reject('invalid-schema', `could not be validated: ${errorText(error)}`);

@@ -126,3 +126,28 @@ describe('neutralise', () => {
     expect(neutralise('nothing to see: a@b, C# 10, #hash')).toBe('nothing to see: a@b, C# 10, #hash');
   });
 });
+
+describe('text GitHub would decode or swallow', () => {
+  it('neutralises @ and # spelt as character references', () => {
+    expect(neutralise('&#64;a &#x40;b &#X040;c &commat;d &#35;1 &#x23;2 &num;3')).toBe(
+      `@${ZW}a @${ZW}b @${ZW}c @${ZW}d #${ZW}1 #${ZW}2 #${ZW}3`,
+    );
+    // Shown as typed (`&#64;`), never decoded into a mention.
+    expect(neutralise('&amp;#64;a')).not.toContain('@');
+  });
+
+  it('keeps an unclosed comment, processing instruction or <script> in the body from hiding the rest', () => {
+    for (const body of ['x\n<!-- hidden', 'x <script>\ny', 'x\n<?php y', 'x <TEXTAREA>', 'x <![CDATA[ y']) {
+      const rendered = renderIssue(finding({ body }), { label: undefined }).body;
+      const fromFinding = rendered.slice(rendered.indexOf('### Finding'));
+      expect(fromFinding).not.toMatch(/<(?:!--|\?|!\[CDATA\[|script|textarea)/i);
+      expect(fromFinding).toContain(`<${ZW}`);
+    }
+    // Other HTML is left for GitHub's sanitiser, and the marker stays the first line.
+    const html = renderIssue(finding({ body: '<details><summary>s</summary>x</details>' }), {
+      label: undefined,
+    });
+    expect(html.body).toContain('<details><summary>s</summary>x</details>');
+    expect(findMarker(html.body)).toBe('fr1:abc');
+  });
+});

@@ -28,11 +28,15 @@ const ZWSP = '\u200B';
 /**
  * Breaks what GitHub would turn into a notification or a backlink in text taken from a finding:
  * `@user` / `@org/team` (GitHub's rule: `@` not preceded by an ASCII word character), `#123`
- * and `owner/repo#123` references and `GH-123`. A zero-width space keeps the text readable.
+ * and `owner/repo#123` references and `GH-123`, also when `@` or `#` is spelt as a character
+ * reference (`&#64;`, `&commat;`, `&num;`…: GitHub decodes those before it looks for mentions, so
+ * they are turned back into the plain character first). A zero-width space keeps the text readable.
  * Full issue URLs are left alone (they stay links, and also create backlinks: a known limit).
  */
 export function neutralise(text: string): string {
   return text
+    .replace(/&(?:#0*64|#[xX]0*40|commat);/g, '@')
+    .replace(/&(?:#0*35|#[xX]0*23|num);/g, '#')
     .replace(/(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])/g, `@${ZWSP}`)
     .replace(/#(?=\d)/g, `#${ZWSP}`)
     .replace(/\b(GH)-(?=\d)/gi, `$1${ZWSP}-`);
@@ -78,6 +82,19 @@ export function renderLabels(finding: Finding): string[] {
   return out;
 }
 
+/**
+ * Raw HTML that an HTML parser would let run to the end of the issue: a comment, a processing
+ * instruction, CDATA, or a raw-text element such as `<script>` or `<textarea>` that is never closed
+ * (GitHub then drops or hides everything after it, the relay's own sections included).
+ */
+const SWALLOWING_HTML =
+  /<(?=!--|\?|!\[CDATA\[|\/?(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?![A-Za-z0-9-]))/gi;
+
+/** A zero-width space after such a `<` makes it plain text, shown as typed. */
+function defuseHtml(markdown: string): string {
+  return markdown.replace(SWALLOWING_HTML, `<${ZWSP}`);
+}
+
 /** Closes a code fence the finding left open, so it cannot swallow the relay's own sections. */
 function closeFences(markdown: string): string {
   const fences = markdown.split('\n').filter((line) => /^ {0,3}(```|~~~)/.test(line)).length;
@@ -115,7 +132,9 @@ export function renderIssue(finding: Finding, options: RenderOptions): RenderedI
   const head = `${markerFor(finding.fingerprint)}\n\n${summaryTable(finding, options.previousIssue)}\n\n`;
   const footer = `\n\n---\n<sub>Opened by finding-relay · fingerprint ${inline(finding.fingerprint)}</sub>\n`;
   let metadata = metadataTable(finding.metadata);
-  const text = finding.body?.trim() ? closeFences(neutralise(finding.body)) : '_No details were given._';
+  const text = finding.body?.trim()
+    ? closeFences(defuseHtml(neutralise(finding.body)))
+    : '_No details were given._';
   let section = `### Finding\n\n${text}`;
   const total = () => head.length + section.length + (metadata ? metadata.length + 2 : 0) + footer.length;
   if (total() > GITHUB_BODY_MAX) {

@@ -1,0 +1,258 @@
+/**
+ * The bad-input corpus (test/fixtures/bad-input): every file is one Pub/Sub message body, and
+ * manifest.json says what must become of it. Cases too big or too regular to commit are built
+ * here, deterministically, from the manifest's `generated` section.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { IntakeFailureReason } from '../../src/pipeline/types.js';
+
+export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/bad-input/', import.meta.url));
+export const MANIFEST_FILE = 'manifest.json';
+const LIMIT = 256 * 1024;
+
+/**
+ * What a delivered case must show:
+ * - `slack-listed`: its title marker (`bi-…`, the title's first word) is in an accepted Slack payload;
+ * - `github-issue`: an issue in its repo carries its fingerprint's marker (GitHub outcome `sent`);
+ * - `github-inert`: that issue has no live @mention or #123 reference taken from finding text;
+ * - `marker-roundtrip`: the issue's hidden marker decodes to exactly the finding's fingerprint;
+ * - `github-sections-visible`: the relay's own footer is not hidden by an HTML comment or a code fence;
+ * - `github-dropped:REASON`: the GitHub outcome is `dropped` with that reason.
+ * Every Slack payload and GitHub request is checked as a whole too (escaping, OpenAPI, limits).
+ */
+export type DeliveredCheck =
+  | 'slack-listed'
+  | 'github-issue'
+  | 'github-inert'
+  | 'marker-roundtrip'
+  | 'github-sections-visible'
+  | `github-dropped:${'no-repo' | 'not-allowlisted'}`;
+
+export type Fate =
+  | { readonly expect: 'dead-letter'; readonly reason: IntakeFailureReason; readonly tries: string }
+  | { readonly expect: 'delivered'; readonly checks: readonly DeliveredCheck[]; readonly tries: string };
+
+export interface CorpusCase {
+  /** The file name, or the generated case's name. */
+  readonly name: string;
+  readonly data: Buffer;
+  readonly fate: Fate;
+  readonly generated: boolean;
+}
+
+interface Manifest {
+  readonly files: Record<string, Fate>;
+  readonly generated: Record<string, Fate>;
+}
+
+/** A small deterministic PRNG (mulberry32), so "random" cases are the same on every run. */
+function randomBytes(length: number, seed: number): Buffer {
+  let a = seed >>> 0;
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+  }
+  return out;
+}
+
+/** A valid finding (as published) whose title starts with `marker`. */
+function validFinding(marker: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    id: `bad-input-${marker}`,
+    source: { agent: 'bad-input-corpus', run: 'corpus-run-1' },
+    severity: 'high',
+    title: `${marker} a generated finding`,
+    body: 'Plain body.',
+    repo: 'acme/widgets',
+    occurredAt: '2026-11-26T10:00:00Z',
+    ...over,
+  };
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+/** JSON text padded with trailing spaces (valid JSON white space) to exactly `size` bytes. */
+const paddedTo = (value: unknown, size: number) => {
+  const text = json(value);
+  if (text.length > size) throw new Error(`padding target ${size} is below ${text.length}`);
+  return Buffer.concat([text, Buffer.alloc(size - text.length, 0x20)]);
+};
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+/** `count` copies of `unit`, cut to exactly `length` characters. */
+const fill = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+
+const GENERATORS: Record<string, () => Buffer> = {
+  'oversize-body-300kib': () => json(validFinding('bi-q01', { body: 'x'.repeat(300 * 1024) })),
+  'oversize-by-one-byte': () => paddedTo(validFinding('bi-q02'), LIMIT + 1),
+  'at-size-limit-exactly': () => paddedTo(validFinding('bi-q03'), LIMIT),
+  'oversize-1mib-random-bytes': () => randomBytes(1024 * 1024, 1),
+  'oversize-2mib-deep-nesting': () => Buffer.from(nested(1024 * 1024)),
+  'random-bytes-4kib': () => randomBytes(4096, 2),
+  'deep-nesting-100k-arrays': () => Buffer.from(nested(100_000)),
+  'deep-nesting-in-unknown-field': () =>
+    Buffer.from(`${JSON.stringify(validFinding('bi-q04')).slice(0, -1)},"extra":${nested(100_000)}}`),
+  'deep-nesting-unclosed': () => Buffer.from('['.repeat(200_000)),
+  'unknown-keys-10000': () =>
+    json({
+      ...validFinding('bi-q05'),
+      ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`unknown_${i}`, i])),
+    }),
+  'fingerprint-10kb': () => json(validFinding('bi-q06', { fingerprint: fill('../%2F..%2f', 10_240) })),
+  'title-10kb-of-mentions': () => json(validFinding('bi-q07', { title: fill('<!channel> ', 10_240) })),
+  'body-20001-chars': () => json(validFinding('bi-q08', { body: 'b'.repeat(20_001) })),
+  'body-10000-lines-of-mentions': () => json(validFinding('bi-q09', { body: '@u\n'.repeat(10_000) })),
+  'body-10000-lines': () => json(validFinding('bi-q10', { body: 'x\n'.repeat(10_000) })),
+  'body-10000-empty-lines': () => json(validFinding('bi-q11', { body: '\n'.repeat(10_000) })),
+  'body-mention-flood': () => json(validFinding('bi-q12', { body: '@ab '.repeat(5_000) })),
+  'body-crosslink-flood': () => json(validFinding('bi-q13', { body: '#12 '.repeat(5_000) })),
+  'every-field-at-max-with-markup': () =>
+    json(
+      validFinding('bi-q14', {
+        id: `bad-input-bi-q14-${'_'.repeat(128 - 'bad-input-bi-q14-'.length)}`,
+        title: `bi-q14 ${fill('<!channel>&', 249)}`,
+        source: { agent: fill('<!here>', 100), run: fill('@run|', 200) },
+        body: fill('#1 @a <b> | \\ ``` ', 20_000),
+        fingerprint: fill('<!--@#', 200),
+        labels: Array.from({ length: 10 }, (_, i) => `${i}${fill('<@U0123>', 49)}`),
+        metadata: Object.fromEntries(
+          Array.from({ length: 20 }, (_, i) => [
+            `${i}${fill('|@#', 100 - String(i).length)}`,
+            fill('<\\*_[]|~`@#', 1000),
+          ]),
+        ),
+        url: `https://example.com/${fill('a&b', 2020)}`,
+      }),
+    ),
+};
+
+export function readManifest(): Manifest {
+  return JSON.parse(readFileSync(`${CORPUS_DIR}${MANIFEST_FILE}`, 'utf8')) as Manifest;
+}
+
+/** Files in the corpus directory other than the manifest (and dotfiles such as .gitattributes). */
+export function corpusFiles(): string[] {
+  return readdirSync(CORPUS_DIR)
+    .filter((name) => name !== MANIFEST_FILE && !name.startsWith('.'))
+    .sort();
+}
+
+export const generatorNames = (): string[] => Object.keys(GENERATORS).sort();
+
+/** Every case: the files, then the generated ones. Throws when a manifest entry has no file or generator. */
+export function loadBadInputCorpus(): CorpusCase[] {
+  const manifest = readManifest();
+  const cases: CorpusCase[] = Object.entries(manifest.files).map(([name, fate]) => ({
+    name,
+    data: readFileSync(`${CORPUS_DIR}${name}`),
+    fate,
+    generated: false,
+  }));
+  for (const [name, fate] of Object.entries(manifest.generated)) {
+    const generate = GENERATORS[name];
+    if (!generate) throw new Error(`manifest names generated case "${name}" but no generator builds it`);
+    cases.push({ name, data: generate(), fate, generated: true });
+  }
+  return cases;
+}
+
+/** The title marker of a delivered case: the first word of its title (`bi-…`), if it has one. */
+export function titleMarker(title: string): string | undefined {
+  return /^(bi-[a-z0-9]+)\b/.exec(title.trim())?.[1];
+}
+
+// ── Checks on what the stand-ins received ────────────────────────────────────────────────────
+
+/** Every `text` string of a Slack payload (top-level text, block texts, context elements). */
+export function slackTexts(payload: unknown): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, key: string) => {
+    if (typeof value === 'string') {
+      if (key === 'text') out.push(value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(payload, '');
+  return out;
+}
+
+/** The `<href|` a digest may open for a finding's https URL (href with `&` escaped). */
+export const slackLinkOpening = (url: string) => `<${new URL(url).href.replace(/&/g, '&amp;')}|`;
+
+/**
+ * What in one Slack text could act as markup: `<!…>`, `<@…>`, `<#…>`, any `<…>` other than a link
+ * to an allowed finding URL, a stray `>`, a bare `@channel`/`@here`/`@everyone`, or a control or
+ * bidi character. Empty when the text is inert.
+ */
+export function slackMarkupProblems(text: string, allowedOpenings: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  if (/<[!@#]/.test(text)) problems.push('a <! <@ or <# sequence');
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '>') problems.push(`a stray > at ${i}`);
+    if (text[i] !== '<') continue;
+    const link = /^(<https:\/\/[^\s<>|]+\|)[^<>]*>/.exec(text.slice(i));
+    if (link && allowedOpenings.has(link[1]!)) i += link[0].length - 1;
+    else problems.push(`markup at ${i}: ${JSON.stringify(text.slice(i, i + 40))}`);
+  }
+  if (/@(?:channel|here|everyone)\b/i.test(text)) problems.push('a bare broadcast word');
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text)) {
+    problems.push('a control or bidi character');
+  }
+  return problems;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { commat: '@', num: '#', amp: '&', lt: '<', gt: '>' };
+/** Decodes character references once, as GitHub's renderer does before it looks for mentions. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([a-zA-Z]+));/g, (all, dec, hex, name) => {
+    if (dec ?? hex) return String.fromCodePoint(Number.parseInt(dec ?? hex, dec ? 10 : 16) % 0x110000);
+    return NAMED_ENTITIES[name as string] ?? all;
+  });
+}
+
+/**
+ * Live GitHub references in markdown: `@user`, `@org/team`, `#123`, `owner/repo#123`, `GH-123`,
+ * also when spelt as character references. `ignore` removes text the relay links on purpose.
+ */
+export function liveGitHubReferences(markdown: string, ignore: readonly string[] = []): string[] {
+  let text = markdown;
+  for (const part of ignore) text = text.split(part).join(' ');
+  const decoded = decodeEntities(text);
+  const mentions = decoded.match(/(?<![A-Za-z0-9_])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9_.-]+)?/g) ?? [];
+  const refs = decoded.match(/(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?#\d+|\bGH-\d+/gi) ?? [];
+  return [...mentions, ...refs];
+}
+
+/** The end of the whole text (`$` means end of line under the `m` flag). */
+const END = '(?![\\s\\S])';
+/** A `<` that markdown keeps as markup (not backslash-escaped). */
+const OPEN = '(?<!\\\\)<';
+const RAW_TEXT_ELEMENTS = 'script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext';
+
+/**
+ * An approximation of what GitHub shows of an issue body: without its first line (the marker),
+ * without what an unclosed comment, processing instruction, CDATA or raw-text element (script,
+ * style, textarea…) would swallow, and without the inside of code fences.
+ */
+export function visibleIssueText(body: string): string {
+  const rest = body.slice(body.indexOf('\n') + 1);
+  const hidden = new RegExp(
+    `${OPEN}!--[\\s\\S]*?(?:-->|${END})|^ {0,3}<\\?[\\s\\S]*?(?:\\?>|${END})|${OPEN}!\\[CDATA\\[[\\s\\S]*?(?:\\]\\]>|${END})|${OPEN}(${RAW_TEXT_ELEMENTS})\\b[\\s\\S]*?(?:</\\1\\s*>|${END})`,
+    'gim',
+  );
+  const shown = rest.replace(hidden, ' ');
+  let inFence = false;
+  const lines: string[] = [];
+  for (const line of shown.split('\n')) {
+    if (/^ {0,3}(?:```|~~~)/.test(line)) inFence = !inFence;
+    else if (!inFence) lines.push(line);
+  }
+  return lines.join('\n');
+}
