@@ -132,6 +132,8 @@ export const findingInputSchema = z
         // Checked before trimming, so a leading newline is refused exactly as the JSON Schema does.
         .regex(SINGLE_LINE, { error: CONTROL_MESSAGE, abort: true })
         .regex(/\S/, { error: TITLE_LENGTH_MESSAGE, abort: true })
+        // Zero-width and other invisible format characters alone would announce a blank title.
+        .refine((t) => /[^\s\p{Cf}]/u.test(t), { error: 'must contain a visible character', abort: true })
         .trim()
         .max(L.titleMax, { error: TITLE_LENGTH_MESSAGE })
         .meta({ description: `One line, 1–${L.titleMax} characters after trimming (stored trimmed).` }),
