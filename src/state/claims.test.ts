@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../lib/clock.js';
+import { steppedClock } from '../lib/test-clock.js';
 import type { ClaimsPort } from '../pipeline/side-effect-claims.js';
 import { claimKey, createSideEffectClaims } from './claims.js';
 import { createMemoryStore } from './memory-store.js';
 import { PreconditionFailedError, type StateStore, StoreUnavailableError } from './store.js';
 
-const manualClock = () => {
-  let now = 1_700_000_000_000;
-  return {
-    now: () => now,
-    sleep: async () => undefined,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  } satisfies Clock & { advance(ms: number): void };
-};
+const manualClock = () => steppedClock();
 
 /** Counts store round trips, to prove the done cache saves them. */
 const counting = (store: StateStore) => {

@@ -1,49 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../lib/clock.js';
+import { flushMicrotasks as flush, manualClock } from '../../lib/test-clock.js';
 import { BatcherClosedError, DigestBatcher } from './digest-batcher.js';
-
-const flush = async () => {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-/** A clock that moves only when the test advances it; timers fire in time order. */
-function manualClock(start = 0) {
-  let t = start;
-  const timers: { at: number; resolve: () => void }[] = [];
-  const clock: Clock = {
-    now: () => t,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = { at: t + ms, resolve };
-        timers.push(timer);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            timers.splice(timers.indexOf(timer), 1);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
-  };
-  async function advance(ms: number): Promise<void> {
-    const end = t + ms;
-    for (;;) {
-      await flush();
-      timers.sort((a, b) => a.at - b.at);
-      const next = timers[0];
-      if (!next || next.at > end) break;
-      timers.shift();
-      t = Math.max(t, next.at);
-      next.resolve();
-    }
-    t = end;
-    await flush();
-  }
-  return { clock, advance };
-}
 
 /** A send that records each digest and answers when the test releases it. */
 function recordingSend() {
