@@ -3,7 +3,7 @@ import type { ResolvedModes } from '../policy/decide-channels.js';
 import { dedupeStage } from './dedupe.js';
 import { deliverStage } from './deliver.js';
 import { intakeStage } from './intake.js';
-import { recordStage } from './record.js';
+import { recordChannel, recordStage } from './record.js';
 import { routeStage } from './route.js';
 import { type DeadLetterPort, type Settlement, settleStage } from './settle.js';
 import type { ClaimsPort, FingerprintWindowPort } from './side-effect-claims.js';
@@ -26,7 +26,8 @@ export function buildPipeline(parts: PipelineParts): Stage {
     intakeStage(),
     routeStage(parts.modes),
     dedupeStage(parts.claims, parts.fingerprintWindow),
-    deliverStage(parts.sinks),
+    // Each channel's claims are recorded as soon as its own outcomes are in (see recordChannel).
+    deliverStage(parts.sinks, recordChannel(parts.claims, parts.fingerprintWindow)),
     recordStage(parts.claims, parts.fingerprintWindow),
     settleStage(parts.deadLetter, parts.onSettled, parts.redact),
   );

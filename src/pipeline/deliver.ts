@@ -1,9 +1,16 @@
 import type { ChannelName, ChannelSink, DeliveryItem, Outcome } from '../channels/types.js';
+import type { ChannelRecorder } from './record.js';
 import type { Stage } from './stage.js';
 import type { Envelope } from './types.js';
 
-/** Fans each channel's share of the batch out to its sink, in parallel; every item gets an outcome. */
-export function deliverStage(sinks: ReadonlyMap<ChannelName, ChannelSink>): Stage {
+/**
+ * Fans each channel's share of the batch out to its sink, in parallel; every item gets an outcome.
+ * `recordChannel` runs as soon as a channel has its outcomes (before the other channels finish).
+ */
+export function deliverStage(
+  sinks: ReadonlyMap<ChannelName, ChannelSink>,
+  recordChannel?: ChannelRecorder,
+): Stage {
   return async (batch, ctx) => {
     const perChannel = new Map<ChannelName, Array<{ envelope: Envelope; item: DeliveryItem }>>();
     for (const envelope of batch) {
@@ -44,6 +51,11 @@ export function deliverStage(sinks: ReadonlyMap<ChannelName, ChannelSink>): Stag
             results.get(item) ?? { kind: 'transient', cause: `${channel} returned no outcome` },
           );
         }
+        await recordChannel?.(
+          channel,
+          entries.map((e) => e.envelope),
+          ctx,
+        );
       }),
     );
     return batch;

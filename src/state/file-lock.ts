@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,7 +50,7 @@ export function createFileLocks(options: FileLockOptions) {
 
   const release = async (lockPath: string, token: string): Promise<void> => {
     // Only our own lock: if ours was broken as stale and taken by someone else, leave theirs.
-    if ((await readFile(lockPath, 'utf8').catch(absentAs(undefined))) === token) {
+    if ((await readWholeFile(lockPath).catch(absentAs(undefined)))?.toString('utf8') === token) {
       await unlink(lockPath).catch(absentAs(undefined));
     }
   };
@@ -92,6 +92,36 @@ async function breakStaleLock(lockPath: string, staleToken: string): Promise<voi
   }
   if ((await readFile(aside, 'utf8')) !== staleToken) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside);
+}
+
+/**
+ * First read size: locks, claims, windows and index entries (all under ~1 KB) fit in one read,
+ * and a buffer this small comes from Node's shared pool instead of a fresh allocation.
+ */
+const FIRST_READ_BYTES = 4000;
+
+/**
+ * A whole file with open + read + close; fs.readFile also fstats first, one more round trip to
+ * the thread pool per read, and the store reads a file for every lock release and swap. A read
+ * of a regular file comes back short only at its end (POSIX), and the store never changes a file
+ * in place (it writes a temp file and links or renames it), so what is open is complete.
+ */
+export async function readWholeFile(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let size = FIRST_READ_BYTES; ; size *= 2) {
+      const buffer = Buffer.allocUnsafe(size);
+      const { bytesRead } = await file.read(buffer, 0, size, null);
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (bytesRead < size) break;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    await file.close();
+  }
 }
 
 export function errnoOf(error: unknown): string | undefined {

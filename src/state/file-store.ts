@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { absentAs, createFileLocks, errnoOf } from './file-lock.js';
+import { absentAs, createFileLocks, errnoOf, readWholeFile } from './file-lock.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from './keys.js';
 import {
   PreconditionFailedError,
@@ -34,11 +34,15 @@ export function createFileStore(rootDir: string, options: FileStoreOptions = {})
   const location = pathToFileURL(rootDir).href;
   const locks = createFileLocks({ staleMs: options.lockStaleMs ?? 5_000 });
 
+  // Keys are checked (assertValidKey) before any path is built: segments are never empty, `.` or
+  // `..`, so joining them to the normalised root by plain concatenation is already normal, and
+  // much cheaper than path.join on every operation.
+  const root = resolve(rootDir);
   const pathsOf = (key: string) => {
-    const segments = key.split('/');
-    const leaf = segments.pop()!;
-    const dir = join(rootDir, ...segments);
-    const at = (suffix: string) => join(dir, `${leaf}${suffix}`);
+    const slash = key.lastIndexOf('/');
+    const leaf = key.slice(slash + 1);
+    const dir = slash < 0 ? root : `${root}${sep}${key.slice(0, slash).replaceAll('/', sep)}`;
+    const at = (suffix: string) => `${dir}${sep}${leaf}${suffix}`;
     return {
       dir,
       object: at(OBJECT),
@@ -49,7 +53,7 @@ export function createFileStore(rootDir: string, options: FileStoreOptions = {})
   };
 
   const readObject = async (key: string, path: string): Promise<StoredObject | undefined> => {
-    const raw = await readFile(path).catch(absentAs(undefined));
+    const raw = await readWholeFile(path).catch(absentAs(undefined));
     if (raw === undefined) return undefined;
     const newline = raw.indexOf(0x0a);
     const header = raw.subarray(0, newline).toString();
@@ -58,10 +62,13 @@ export function createFileStore(rootDir: string, options: FileStoreOptions = {})
     return { key, generation: header.slice(HEADER.length), data: raw.subarray(newline + 1) };
   };
 
-  /** Writes and syncs a temp file, then publishes it with `link` (exclusive) or `rename` (replace). */
+  /**
+   * Writes and syncs a temp file, then publishes it with `link` (exclusive) or `rename` (replace).
+   * Only called while holding the key's lock, whose file sits in the same directory: the
+   * directory exists (the lock created it), so no mkdir here.
+   */
   const publish = async (key: string, generation: number, data: Buffer | string, how: 'link' | 'rename') => {
     const paths = pathsOf(key);
-    await mkdir(paths.dir, { recursive: true });
     const temp = paths.temp();
     const file = await open(temp, 'wx');
     try {
@@ -117,11 +124,12 @@ export function createFileStore(rootDir: string, options: FileStoreOptions = {})
         return locks.withLock(paths.lock, async () => {
           if (await readObject(key, paths.object))
             throw new PreconditionFailedError(`"${key}" already exists`);
-          const tomb = await readFile(paths.tomb, 'utf8').catch(absentAs('0'));
-          if (!/^\d+$/.test(tomb))
+          const tomb = await readFile(paths.tomb, 'utf8').catch(absentAs(undefined));
+          if (tomb !== undefined && !/^\d+$/.test(tomb))
             throw new StoreUnavailableError(`${location}: "${key}" has a corrupt tombstone`);
-          const created = await publish(key, Number(tomb) + 1, data, 'link');
-          await unlink(paths.tomb).catch(absentAs(undefined));
+          const created = await publish(key, Number(tomb ?? '0') + 1, data, 'link');
+          // Tombstones are only written under this lock: none was read, so none is there to remove.
+          if (tomb !== undefined) await unlink(paths.tomb).catch(absentAs(undefined));
           return created;
         });
       }),

@@ -156,6 +156,8 @@ export async function createUnderClaim(
   }
   const { number } = result.value;
   // A lost race here (the claim lapsed and was taken over) is harmless: the taker looks for the marker.
+  // The creator's id stays in the entry: if its worker dies before recording done, the redelivered
+  // event is recognised as the one that opened the issue (sent), not as a duplicate of it.
   await deps.index.replace(repo, fingerprint, held.generation, {
     state: 'open',
     number,
@@ -163,6 +165,7 @@ export async function createUnderClaim(
     seenSinceComment: 0,
     firstSeenAt: held.entry.firstSeenAt,
     checkedAt: now,
+    findingId: finding.id,
   });
   return { kind: 'sent', detail: `created ${repo}#${number}` };
 }

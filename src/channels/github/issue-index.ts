@@ -26,7 +26,7 @@ export interface IssueIndexEntry {
   /** While 'creating': when the claim lapses (ms since epoch) and who holds it. */
   readonly leaseUntil?: number;
   readonly holder?: string;
-  /** While 'creating': the finding (event id) whose creation holds the claim. */
+  /** While 'creating': the finding (event id) whose creation holds the claim; once open: the one that created it. */
   readonly findingId?: string;
   /** When the issue's state was last confirmed with GitHub (ms since epoch). */
   readonly checkedAt?: number;

@@ -98,6 +98,8 @@ async function recurOnOpenIssue(
 ): Promise<Outcome | 'recheck' | undefined> {
   const { repo, fingerprint } = finding;
   const number = record.entry.number!;
+  // This event opened the issue and is back (its worker stopped before recording done): it was sent.
+  if (record.entry.findingId === finding.id) return { kind: 'sent', detail: `created ${repo}#${number}` };
   let current = record;
   if (now - (record.entry.checkedAt ?? 0) >= deps.stateRecheckMs) {
     const got = await timed(deps, 'get-issue', repo, () => deps.client.getIssue(repo, number, scope.signal));
