@@ -1,0 +1,182 @@
+/**
+ * A consumer in its own process, so its CPU time, memory and CPU profile are its own: either the
+ * whole relay (composeWorker, exactly as `finding-relay worker` wires it, logging at LOG_LEVEL to
+ * this process's stdout) or a bare subscriber with the same client and flow control that only
+ * acks. Started by consumer.ts with an IPC channel; reports one ConsumerResult and exits.
+ */
+import { composeWorker } from '../src/app/compose.js';
+import { CHANNELS } from '../src/channels/types.js';
+import { loadConfig } from '../src/config/load.js';
+import { createPubSubClient } from '../src/pubsub/client.js';
+import { openSubscriber } from '../src/pubsub/subscriber.js';
+import type { ConsumerMessage, ConsumerResult, ConsumerStart, Sample } from './consumer-protocol.js';
+import { percentile, round } from './stats.js';
+
+/** The worker's defaults (src/app/worker.ts): the bare subscriber uses the very same flow control. */
+const WORKER_MAX_MESSAGES = 1000;
+const WORKER_MAX_BYTES = 64 * 1024 * 1024;
+
+interface Consumer {
+  inHand(): number;
+  stop(): Promise<void>;
+}
+
+const send = (message: ConsumerMessage) =>
+  new Promise<void>((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, () => resolve());
+  });
+
+async function run(start: ConsumerStart): Promise<void> {
+  const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
+  const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const settledIds = new Set<string>();
+  const settlements: Record<string, number> = {};
+  const outcomes: Record<string, number> = {};
+  const latencies: number[] = [];
+  const samples: Sample[] = [];
+  let firstSettledAt: number | undefined;
+  let firstReceivedAt: number | undefined;
+  let peakRss = process.memoryUsage.rss();
+  let consumer: Consumer | undefined;
+  let finished: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+
+  const settledForGood = (id: string) => {
+    if (settledIds.has(id)) return false;
+    settledIds.add(id);
+    firstSettledAt ??= performance.now();
+    if (settledIds.size >= start.expect) finished?.();
+    return true;
+  };
+  const count = (into: Record<string, number>, key: string) => {
+    into[key] = (into[key] ?? 0) + 1;
+  };
+
+  if (start.kind === 'bare') {
+    const env = start.env;
+    const pubsub = createPubSubClient({
+      projectId: env.GOOGLE_CLOUD_PROJECT,
+      emulatorHost: env.PUBSUB_EMULATOR_HOST,
+    });
+    const subscriber = openSubscriber(
+      pubsub,
+      env.FINDINGS_SUBSCRIPTION!,
+      {
+        maxMessages: start.maxMessages ?? WORKER_MAX_MESSAGES,
+        maxBytes: WORKER_MAX_BYTES,
+        closeTimeoutMs: 8_000,
+      },
+      (message) => {
+        firstReceivedAt ??= performance.now();
+        message.ack();
+        count(settlements, 'ack');
+        if (settledForGood(message.id) && start.latencies)
+          latencies.push(Date.now() - message.publishTime.getTime());
+      },
+      (error) => {
+        throw error;
+      },
+    );
+    consumer = {
+      inHand: () => subscriber.inHand(),
+      stop: async () => {
+        await subscriber.close();
+        await pubsub.close();
+      },
+    };
+  } else {
+    const config = loadConfig(start.env, { cwd: process.cwd() });
+    if (config.issues.length > 0) throw new Error(config.issues.map((i) => i.message).join('; '));
+    const worker = await composeWorker(config, {
+      env: start.env,
+      port: 0,
+      ...(start.maxMessages ? { maxMessages: start.maxMessages } : {}),
+      onSettled: (envelope, settlement) => {
+        count(settlements, settlement.kind);
+        if (settlement.kind === 'nack') return;
+        if (!settledForGood(envelope.message.id)) return;
+        for (const channel of CHANNELS) {
+          const o = envelope.outcomes.get(channel);
+          const reason = o && 'reason' in o ? `:${o.reason}` : '';
+          count(outcomes, `${channel}:${o?.kind ?? 'none'}${reason}`);
+        }
+        if (envelope.invalid) count(outcomes, `invalid:${envelope.invalid.reason}`);
+        if (start.latencies) latencies.push(Date.now() - envelope.message.publishTime.getTime());
+      },
+    });
+    consumer = { inHand: () => worker.relay.inHand(), stop: () => worker.stop() };
+    // The relay takes messages in where this process cannot see them: poll for the first one.
+    const watch = setInterval(() => {
+      if (worker.relay.inHand() > 0 || settledIds.size > 0) {
+        firstReceivedAt ??= performance.now();
+        clearInterval(watch);
+      }
+    }, 2);
+  }
+
+  const sample = () => {
+    const memory = process.memoryUsage();
+    peakRss = Math.max(peakRss, memory.rss);
+    samples.push({
+      t: Math.round(performance.now() - startedAt),
+      rssMb: mb(memory.rss),
+      heapMb: mb(memory.heapUsed),
+      inHand: consumer?.inHand() ?? 0,
+      settled: settledIds.size,
+    });
+  };
+  const sampler = start.sampleMs > 0 ? setInterval(sample, start.sampleMs) : undefined;
+  await send({ type: 'ready' });
+  await done;
+  const doneAt = performance.now();
+  const elapsedMs = doneAt - startedAt;
+  const cpu = process.cpuUsage(cpuAtStart);
+  if (sampler) {
+    clearInterval(sampler);
+    sample();
+  }
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  await consumer.stop();
+  latencies.sort((a, b) => a - b);
+  const result: ConsumerResult = {
+    type: 'result',
+    kind: start.kind,
+    settled: settledIds.size,
+    settlements,
+    outcomes,
+    elapsedMs: round(elapsedMs),
+    firstToLastMs: round(doneAt - (firstSettledAt ?? doneAt)),
+    receivingMs: round(doneAt - (firstReceivedAt ?? startedAt)),
+    cpuS: round((cpu.user + cpu.system) / 1e6, 3),
+    peakRssMb: mb(peakRss),
+    samples,
+    ...(start.latencies
+      ? {
+          latencyMs: {
+            p50: percentile(latencies, 50),
+            p95: percentile(latencies, 95),
+            p99: percentile(latencies, 99),
+            max: latencies.at(-1) ?? Number.NaN,
+            count: latencies.length,
+          },
+        }
+      : {}),
+  };
+  await send(result);
+}
+
+// The bench went away (killed, crashed): nobody will read a result, so do not linger.
+process.once('disconnect', () => process.exit(1));
+process.once('message', (message: ConsumerStart) => {
+  run(message).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});

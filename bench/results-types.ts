@@ -1,0 +1,35 @@
+import type { BenchOptions } from './args.js';
+import type { CorpusSummary } from './corpus.js';
+import type { BacklogFigures } from './parts/backlog.js';
+import type { CeilingFigures } from './parts/ceiling.js';
+import type { LatencyFigures } from './parts/latency.js';
+import type { OutboundFigures } from './parts/outbound.js';
+import type { ProfileSummary } from './profile-summary.js';
+
+/** bench/results/latest.json */
+export interface BenchResults {
+  readonly meta: {
+    readonly startedAt: string;
+    readonly durationS: number;
+    readonly options: BenchOptions;
+    readonly machine: {
+      cpus: number;
+      cpuModel: string;
+      memoryGb: number;
+      /** 1-minute load average at start and end: the machine is shared, compare ratios within a run. */
+      loadAverage: { start: number; end: number };
+    };
+    readonly node: string;
+    readonly commit?: string;
+    /** How the consumers ran. */
+    readonly consumers: string;
+    /** The emulator after each part (it is restarted between parts in a full run). */
+    readonly emulator: Array<{ part: string; rssMb: number; cpuS: number }>;
+  };
+  readonly corpus?: CorpusSummary;
+  readonly ceiling?: CeilingFigures;
+  readonly latency?: LatencyFigures;
+  readonly backlog?: BacklogFigures & { corpus: CorpusSummary };
+  readonly outbound?: OutboundFigures;
+  readonly profile?: ProfileSummary & { file: string };
+}

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: the relay against the real Pub/Sub emulator (its own, on a free loopback port)
+ * with the Slack and GitHub stand-ins answering at once and without rate limits. Prints a table
+ * and writes bench/results/latest.json (or --out). See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PubSub } from '@google-cloud/pubsub';
+import { createPubSubClient } from '../src/pubsub/client.js';
+import { startGitHubStandIn } from '../test/support/github-stand-in.js';
+import { startSlackStandIn } from '../test/support/slack-stand-in.js';
+import { type BenchOptions, BenchUsageError, type Part, parseBenchArgs, USAGE } from './args.js';
+import type { ConsumerRun } from './consumer-runs.js';
+import { runConsumer } from './consumer-runs.js';
+import { generateCorpus } from './corpus.js';
+import { type BenchEmulator, startBenchEmulator } from './emulator.js';
+import { runBacklog } from './parts/backlog.js';
+import { runCeiling } from './parts/ceiling.js';
+import { runLatency } from './parts/latency.js';
+import { outboundFigures } from './parts/outbound.js';
+import { summariseProfile } from './profile-summary.js';
+import { formatReport } from './report.js';
+import type { BenchResults } from './results-types.js';
+import { BENCH_PROJECT, type BenchContext } from './scenario.js';
+import { round } from './stats.js';
+
+/** The relay as every part runs it, on top of the scenario's staging environment (product defaults). */
+const RELAY_ENV: Record<string, string> = {};
+
+function commitOf(): string | undefined {
+  try {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runBench(
+  options: BenchOptions,
+  log: (line: string) => void = (line) => console.error(`[bench] ${line}`),
+): Promise<BenchResults> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const loadStart = loadavg()[0]!;
+  const runDir = join(tmpdir(), 'finding-relay-bench', `run-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(runDir, { recursive: true });
+  const slack = await startSlackStandIn();
+  const github = await startGitHubStandIn({ repos: ['acme/web'] });
+  const emulatorLog: BenchResults['meta']['emulator'] = [];
+  let emulator: BenchEmulator | undefined;
+  let pubsub: PubSub | undefined;
+
+  /** A fresh emulator per heavy part (its JVM grows); --quick keeps one for the whole run. */
+  const contextFor = async (part: Part): Promise<BenchContext> => {
+    if (!emulator || !options.quick) {
+      await pubsub?.close();
+      await emulator?.stop();
+      emulator = await startBenchEmulator();
+      pubsub = createPubSubClient({ projectId: BENCH_PROJECT, emulatorHost: emulator.host });
+      log(`${part}: emulator ${emulator.host} (pid ${emulator.pid})`);
+    }
+    const current = emulator;
+    return {
+      pubsub: pubsub!,
+      emulatorHost: current.host,
+      emulatorUsage: () => current.usage(),
+      slack,
+      github,
+      runDir,
+      storeRoot: options.storeRoot,
+    };
+  };
+  const noteEmulator = (part: string) => emulator && emulatorLog.push({ part, ...emulator.usage() });
+
+  const results: Omit<BenchResults, 'meta'> & { -readonly [K in keyof BenchResults]?: BenchResults[K] } = {};
+  try {
+    const wants = (part: Part) => options.parts.includes(part);
+    const corpus = generateCorpus({ n: options.n, tag: 'main' });
+    let outboundRun: ConsumerRun | undefined;
+    if (wants('ceiling') || wants('outbound')) results.corpus = corpus.summary;
+    if (wants('ceiling')) {
+      const ctx = await contextFor('ceiling');
+      const profileDir = options.profile ? join(runDir, 'profiles') : undefined;
+      const { figures, relayRuns } = await runCeiling(ctx, corpus, {
+        reps: options.reps,
+        relayEnv: RELAY_ENV,
+        ...(profileDir ? { profileDir } : {}),
+        log,
+      });
+      results.ceiling = figures;
+      outboundRun = relayRuns[0];
+      noteEmulator('ceiling');
+      if (profileDir) {
+        const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+        if (file) results.profile = { file: join(profileDir, file), ...summariseProfile(join(profileDir, file)) };
+      }
+    }
+    if (wants('outbound')) {
+      if (!outboundRun) {
+        const ctx = await contextFor('outbound');
+        outboundRun = await runConsumer(ctx, 'relay', corpus.messages, { env: RELAY_ENV });
+        noteEmulator('outbound');
+      }
+      results.outbound = outboundFigures(outboundRun);
+    }
+    if (wants('latency')) {
+      const ctx = await contextFor('latency');
+      const latencyCorpus = generateCorpus({ n: options.rate * options.seconds, tag: 'latency' });
+      results.latency = await runLatency(ctx, latencyCorpus, {
+        perSecond: options.rate,
+        seconds: options.seconds,
+        windowsMs: options.windowsMs,
+        relayEnv: RELAY_ENV,
+        log,
+      });
+      noteEmulator('latency');
+    }
+    if (wants('backlog')) {
+      const ctx = await contextFor('backlog');
+      const backlogCorpus = generateCorpus({ n: options.backlog, tag: 'backlog' });
+      log(`backlog: publishing ${options.backlog} findings, then starting the relay`);
+      const figures = await runBacklog(ctx, backlogCorpus, { relayEnv: RELAY_ENV, sampleMs: 250 });
+      results.backlog = { ...figures, corpus: backlogCorpus.summary };
+      noteEmulator('backlog');
+    }
+  } finally {
+    await pubsub?.close();
+    await emulator?.stop();
+    await slack.close();
+    await github.close();
+  }
+  // Relay logs are large; on success only the profiles are kept, unless asked.
+  if (options.keepLogs) log(`logs kept in ${runDir}`);
+  else for (const f of readdirSync(runDir)) if (f.endsWith('.log')) rmSync(join(runDir, f));
+  const commit = commitOf();
+  return {
+    meta: {
+      startedAt: startedAt.toISOString(),
+      durationS: round((performance.now() - started) / 1000, 1),
+      options,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGb: round(totalmem() / 1024 ** 3, 1),
+        loadAverage: { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) },
+      },
+      node: process.version,
+      ...(commit ? { commit } : {}),
+      consumers:
+        'each consumer (bare subscriber or relay) is a child process (bench/consumer-child.ts); its CPU and RSS are its own; the publisher and the stand-ins run in the bench process',
+      emulator: emulatorLog,
+    },
+    ...results,
+  };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    console.error(`${error.message}\nusage: ${USAGE}`);
+    return 2;
+  }
+  const results = await runBench(options);
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(formatReport(results));
+  console.log(`\nwritten to ${options.out}`);
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
