@@ -49,7 +49,8 @@ export class BenchUsageError extends Error {
 function positive(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new BenchUsageError(`--${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new BenchUsageError(`--${name} must be a positive integer`);
   return value;
 }
 

@@ -58,7 +58,9 @@ export function startConsumer(
       if (got) resolve(got);
       else
         reject(
-          new Error(`${start.kind} consumer exited (${code ?? signal}) without a result; see ${options.logFile}`),
+          new Error(
+            `${start.kind} consumer exited (${code ?? signal}) without a result; see ${options.logFile}`,
+          ),
         );
     });
   });

@@ -68,7 +68,10 @@ export function generateCorpus(options: CorpusOptions): Corpus {
   const words = (count: number) => Array.from({ length: count }, () => pick(WORDS)).join(' ');
   const severity = () => {
     let r = random();
-    for (const [name, weight] of SEVERITY_WEIGHTS) if ((r -= weight) < 0) return name;
+    for (const [name, weight] of SEVERITY_WEIGHTS) {
+      r -= weight;
+      if (r < 0) return name;
+    }
     return 'info';
   };
   const repo = (): string | undefined => {
@@ -105,7 +108,10 @@ export function generateCorpus(options: CorpusOptions): Corpus {
       labels: [pick(['security', 'quality', 'compliance']), pick(['auto', 'agent'])],
       url: `https://scanner.example.com/findings/${options.tag}/${i}`,
       occurredAt: new Date(Date.UTC(2026, 10, 26, 10, 0, 0) + i * 1000).toISOString(),
-      metadata: { rule: `R${Math.floor(random() * 900) + 100}`, file: `src/${pick(WORDS)}/${pick(WORDS)}.ts` },
+      metadata: {
+        rule: `R${Math.floor(random() * 900) + 100}`,
+        file: `src/${pick(WORDS)}/${pick(WORDS)}.ts`,
+      },
     };
     const target = 500 + Math.floor(random() * 1548); // JSON size aimed at 500–2047 bytes
     const baseBytes = prepareFinding(base).data.byteLength + '"body":"",'.length;

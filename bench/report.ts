@@ -62,7 +62,16 @@ export function formatReport(r: BenchResults): string {
       '',
       `2. Latency — publish → settled, offered ${l.perSecond}/s for ${l.seconds} s`,
       ...table(
-        ['SLACK_BATCH_WINDOW_MS', 'achieved/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'Slack msgs', 'deliv./finding'],
+        [
+          'SLACK_BATCH_WINDOW_MS',
+          'achieved/s',
+          'p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'max ms',
+          'Slack msgs',
+          'deliv./finding',
+        ],
         l.runs.map((run) => [
           String(run.slackWindowMs),
           num(run.achievedPerS, 1),
@@ -99,7 +108,11 @@ export function formatReport(r: BenchResults): string {
         [
           ['Slack messages', num(o.slackMessagesPer1k, 2), num(o.naivePer1k.slack, 1)],
           ['GitHub requests sent (DRY_RUN)', num(o.githubRequestsPer1k, 2), '—'],
-          ['GitHub requests REAL would send (ledger records)', num(o.realGithubRequestsPer1k, 1), num(o.naivePer1k.github, 1)],
+          [
+            'GitHub requests REAL would send (ledger records)',
+            num(o.realGithubRequestsPer1k, 1),
+            num(o.naivePer1k.github, 1),
+          ],
           ['ledger objects written', num(o.ledgerObjectsPer1k, 2), '—'],
           ['state objects kept (claims, windows, index)', num(o.stateObjectsPer1k, 1), '—'],
         ],

@@ -46,7 +46,11 @@ export async function runBench(
   const startedAt = new Date();
   const started = performance.now();
   const loadStart = loadavg()[0]!;
-  const runDir = join(tmpdir(), 'finding-relay-bench', `run-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  const runDir = join(
+    tmpdir(),
+    'finding-relay-bench',
+    `run-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
+  );
   mkdirSync(runDir, { recursive: true });
   const slack = await startSlackStandIn();
   const github = await startGitHubStandIn({ repos: ['acme/web'] });
@@ -96,7 +100,8 @@ export async function runBench(
       noteEmulator('ceiling');
       if (profileDir) {
         const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-        if (file) results.profile = { file: join(profileDir, file), ...summariseProfile(join(profileDir, file)) };
+        if (file)
+          results.profile = { file: join(profileDir, file), ...summariseProfile(join(profileDir, file)) };
       }
     }
     if (wants('outbound')) {

@@ -1,5 +1,5 @@
-import type { Corpus } from '../corpus.js';
 import { type ConsumerRun, runConsumer } from '../consumer-runs.js';
+import type { Corpus } from '../corpus.js';
 import type { BenchContext } from '../scenario.js';
 import { round, type Spread, spread } from '../stats.js';
 

@@ -1,5 +1,5 @@
-import type { Corpus } from '../corpus.js';
 import { runConsumer } from '../consumer-runs.js';
+import type { Corpus } from '../corpus.js';
 import type { BenchContext } from '../scenario.js';
 import { round } from '../stats.js';
 
