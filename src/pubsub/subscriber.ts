@@ -49,7 +49,7 @@ export function openSubscriber(
     batching: { maxMilliseconds: options.ackBatchMaxMilliseconds ?? 10 },
     maxExtensionTime: Duration.from({ minutes: options.maxExtensionMinutes ?? 60 }),
     maxAckDeadline: Duration.from({ seconds: options.maxAckDeadlineSeconds ?? 60 }),
-    minAckDeadline: Duration.from({ seconds: options.maxAckDeadlineSeconds ?? 60 }),
+    minAckDeadline: Duration.from({ seconds: 30 }),
     closeOptions: {
       behavior: SubscriptionCloseBehaviors.WaitForProcessing,
       timeout: Duration.from({ milliseconds: options.closeTimeoutMs ?? 8_000 }),

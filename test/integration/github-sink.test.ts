@@ -36,6 +36,18 @@ describe('GitHub sink (REAL) against the stand-in', () => {
     ]);
   });
 
+  it('calls a redelivered event that created the issue sent, not a duplicate of its own issue', async () => {
+    kit = await startKit();
+    const [first] = await kit.deliver([deliverItem(makeFinding({ id: 'e1' }))]);
+    expect(first).toEqual({ kind: 'sent', detail: `created ${REPO}#1` });
+    // Its worker died before recording done: the same event comes back, and nothing is sent again.
+    const [again] = await kit.deliver([deliverItem(makeFinding({ id: 'e1' }))]);
+    expect(again).toEqual({ kind: 'sent', detail: `created ${REPO}#1` });
+    const [other] = await kit.deliver([deliverItem(makeFinding({ id: 'e2' }))]);
+    expect(other).toEqual({ kind: 'dropped', reason: 'duplicate' });
+    expect(writes()).toHaveLength(1);
+  });
+
   it('turns 50 findings sharing a fingerprint into one issue, then one comment per window', async () => {
     kit = await startKit();
     const batch = Array.from({ length: 50 }, (_, i) => deliverItem(makeFinding({ id: `e${i}` })));

@@ -1,0 +1,21 @@
+import { expect, it } from 'vitest';
+import { runFaultScenario, sleep } from '../support/e2e-fault-run.js';
+import { emulatorHost } from '../support/pubsub-fixtures.js';
+
+it('GitHub answers 502 to one request in three for a minute: at most one issue per fingerprint', async () => {
+  const { report, figures, exitCodes } = await runFaultScenario({
+    name: 'f3-github-502',
+    emulatorHost: emulatorHost(),
+    timeoutMs: 240_000,
+    inject: async (s) => {
+      s.github.setFault({ kind: 'status', status: 502, everyNth: 3 });
+      s.markFault('start', 'github');
+      await sleep(60_000);
+      s.github.setFault({ kind: 'none' });
+      s.markFault('end', 'github');
+    },
+  });
+  expect(report.violations).toEqual([]);
+  expect(exitCodes).toEqual([0]);
+  expect(figures.github.failedRequests).toBeGreaterThan(0);
+});

@@ -1,0 +1,229 @@
+import type { LedgerRecord } from '../../src/channels/ledger/types.js';
+import { CHANNELS } from '../../src/channels/types.js';
+import type { DeadLetter } from '../../src/dlq/dead-letter-record.js';
+import type { CorpusEntry } from './e2e-corpus.js';
+import { type DoneRecords, type GitHubEffect, parseDigest, type SlackDigest } from './e2e-observations.js';
+import type { RecordedRequest as SlackRequest } from './slack-stand-in.js';
+
+/** Everything the run left behind, read after the workers are quiet. */
+export interface RunRecords {
+  readonly corpus: readonly CorpusEntry[];
+  /** The prefix of the corpus ids (group titles carry it too). */
+  readonly idPrefix: string;
+  /** Done-records of the claims, refreshed after the run. */
+  readonly done: DoneRecords;
+  /** Slack stand-in's accepted requests (answered 200 ok). */
+  readonly slackAccepted: readonly SlackRequest[];
+  /** The `[LABEL] ` every Slack text starts with, e.g. `DEV`. */
+  readonly slackLabel: string;
+  readonly githubEffects: readonly GitHubEffect[];
+  /** The GitHub stand-in's OpenAPI violations (described). */
+  readonly githubViolations: readonly string[];
+  readonly deadLetters: readonly DeadLetter[];
+  readonly ledger: readonly LedgerRecord[];
+  /** DEDUPE_WINDOW_S; the run must fit in it for the "announced once" checks. */
+  readonly dedupeWindowS: number;
+}
+
+export interface InvariantReport {
+  /** Broken promises: each one a real finding. */
+  readonly violations: string[];
+  /** Odd but allowed (e.g. an issue made by a finding that was then dead-lettered). */
+  readonly notes: string[];
+  /** `slack:sent`, `github:dropped:duplicate`, … per finding. */
+  readonly outcomes: Record<string, number>;
+  readonly deadLetters: { readonly total: number; readonly byReason: Record<string, number> };
+  readonly slack: { readonly digests: number; readonly covered: number; readonly sentFindings: number };
+  readonly github: { readonly issues: number; readonly openIssues: number; readonly comments: number };
+}
+
+const bump = (counts: Record<string, number>, key: string) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/** Groups values by a key. */
+function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k) ?? [];
+    list.push(item);
+    out.set(k, list);
+  }
+  return out;
+}
+
+/**
+ * The relay's promises, checked from what the stand-ins, the store and the dead-letter topic
+ * recorded: every finding has exactly one final outcome per channel or is dead-lettered with a
+ * reason; Slack covers each announced finding once; at most one open issue per (repo,
+ * fingerprint); no event's side effect happened twice.
+ */
+export function checkInvariants(run: RunRecords): InvariantReport {
+  const violations: string[] = [];
+  const notes: string[] = [];
+  const byId = new Map(run.corpus.map((e) => [e.finding.id, e.finding]));
+  const dead = groupBy(
+    run.deadLetters.filter((l) => l.findingId !== undefined),
+    (l) => l.findingId!,
+  );
+
+  // 1. Exactly one final outcome per channel, or on the dead-letter topic with a reason.
+  const outcomes: Record<string, number> = {};
+  for (const { finding } of run.corpus) {
+    const onDlq = dead.has(finding.id);
+    let final = 0;
+    for (const channel of CHANNELS) {
+      const o = run.done.outcome(finding.id, channel);
+      if (o) {
+        final += 1;
+        bump(outcomes, `${channel}:${o.kind}${o.kind === 'dropped' ? `:${o.reason}` : ''}`);
+      } else if (!onDlq) {
+        const last = run.done.pending.get(run.done.key(finding.id, channel));
+        violations.push(
+          `lost: ${finding.id} has no final ${channel} outcome (claim ${last ? `${last.state} by ${last.holder}` : 'absent'}) and is not on the dead-letter topic`,
+        );
+      }
+    }
+    if (onDlq) bump(outcomes, final === CHANNELS.length ? 'dead-letter (all channels done)' : 'dead-letter');
+  }
+  const byReason: Record<string, number> = {};
+  for (const letter of run.deadLetters) {
+    bump(byReason, letter.reason);
+    if (letter.reason === 'unknown' || letter.reason === '')
+      violations.push(`dead letter ${letter.messageId} (${letter.findingId}) carries no reason`);
+    if (letter.findingId === undefined || !byId.has(letter.findingId))
+      violations.push(`dead letter ${letter.messageId} is not a published finding (${letter.findingId})`);
+  }
+  for (const [id, letters] of dead)
+    if (letters.length > 1) notes.push(`${id} is on the dead-letter topic ${letters.length} times`);
+
+  // 2. Slack: the digests' counts add up to the findings sent; no finding listed twice.
+  const digests: SlackDigest[] = run.slackAccepted.map((r) => parseDigest(r, run.idPrefix));
+  const prefix = `[${run.slackLabel}] `;
+  digests.forEach((d, i) => {
+    if (!d.text.startsWith(prefix)) violations.push(`slack digest ${i} does not start with "${prefix}"`);
+    if (d.covers === undefined) violations.push(`slack digest ${i}: no finding count in its header`);
+  });
+  const covered = digests.reduce((sum, d) => sum + (d.covers ?? 0), 0);
+  const slackSent = run.corpus.filter((e) => run.done.outcome(e.finding.id, 'slack')?.kind === 'sent');
+  if (covered !== slackSent.length) {
+    violations.push(
+      covered > slackSent.length
+        ? `slack: accepted digests cover ${covered} findings but only ${slackSent.length} have outcome sent (a finding or a digest was posted twice)`
+        : `slack: ${slackSent.length} findings have outcome sent but accepted digests cover only ${covered} (a "sent" finding never reached Slack)`,
+    );
+  }
+  const listedIn = new Map<string, number[]>();
+  digests.forEach((d, i) => {
+    for (const key of d.listed) listedIn.set(key, [...(listedIn.get(key) ?? []), i]);
+  });
+  for (const [key, where] of listedIn) {
+    if (where.length > 1)
+      violations.push(`slack: ${key} is listed in ${where.length} digests (${where.join(', ')})`);
+    if (!key.startsWith('group:') && run.done.outcome(key, 'slack')?.kind !== 'sent')
+      violations.push(
+        `slack: ${key} was posted but its slack outcome is ${run.done.outcome(key, 'slack')?.kind}`,
+      );
+  }
+  for (const [fp, entries] of groupBy(run.corpus, (e) => e.finding.fingerprint)) {
+    const kinds = entries.map((e) => run.done.outcome(e.finding.id, 'slack')?.kind);
+    const sent = kinds.filter((k) => k === 'sent').length;
+    if (sent > 1)
+      violations.push(`slack: fingerprint ${fp} announced ${sent} times within the dedupe window`);
+    if (sent === 0 && kinds.some((k) => k !== undefined)) {
+      const dl = entries.filter((e) => dead.has(e.finding.id)).map((e) => e.finding.id);
+      if (dl.length === 0) violations.push(`slack: fingerprint ${fp} settled but never announced`);
+      else notes.push(`slack: fingerprint ${fp} is announced by nobody; ${dl.join(', ')} dead-lettered`);
+    }
+  }
+
+  // 3. GitHub: one open issue per (repo, fingerprint); one side effect per event.
+  const effects = run.githubEffects;
+  for (const v of run.githubViolations) violations.push(`github OpenAPI: ${v}`);
+  for (const [key, open] of groupBy(
+    effects.filter((e) => e.kind === 'issue' && e.state === 'open'),
+    (e) => `${e.repo.toLowerCase()} ${e.fingerprint}`,
+  ))
+    if (open.length > 1)
+      violations.push(
+        `github: ${open.length} open issues for ${key} (#${open.map((e) => e.issue).join(', #')})`,
+      );
+  for (const [eventId, made] of groupBy(effects, (e) => e.eventId ?? '?')) {
+    const where = made.map((e) => `${e.kind} ${e.repo}#${e.issue}`).join(', ');
+    if (eventId === '?' || !byId.has(eventId)) {
+      violations.push(`github: ${where} made for an unknown event ${eventId}`);
+      continue;
+    }
+    if (made.length > 1) violations.push(`github: ${eventId} made ${made.length} side effects: ${where}`);
+    const outcome = run.done.outcome(eventId, 'github');
+    if (outcome?.kind !== 'sent') {
+      const why = dead.has(eventId)
+        ? 'dead-lettered'
+        : `outcome ${outcome?.kind}${outcome?.kind === 'dropped' ? `:${outcome.reason}` : ''}`;
+      notes.push(`github: ${where} was made by ${eventId}, which is ${why}`);
+    }
+  }
+  for (const { finding } of run.corpus) {
+    const o = run.done.outcome(finding.id, 'github');
+    if (o?.kind !== 'sent') continue;
+    const target = /^(created|commented on) (\S+)#(\d+)$/.exec(o.detail ?? '');
+    const made = effects.find(
+      (e) =>
+        e.eventId === finding.id &&
+        (!target ||
+          (e.kind === (target[1] === 'created' ? 'issue' : 'comment') &&
+            e.repo.toLowerCase() === target[2]!.toLowerCase() &&
+            e.issue === Number(target[3]))),
+    );
+    if (!made)
+      violations.push(`github: ${finding.id} is sent (${o.detail}) but no such issue or comment exists`);
+  }
+  for (const [key, entries] of groupBy(
+    run.corpus.filter((e) => e.finding.repo),
+    (e) => `${e.finding.repo!.toLowerCase()} ${e.finding.fingerprint}`,
+  )) {
+    const settled = entries.some((e) => run.done.outcome(e.finding.id, 'github'));
+    const hasIssue = effects.some(
+      (e) => e.kind === 'issue' && `${e.repo.toLowerCase()} ${e.fingerprint}` === key,
+    );
+    if (settled && !hasIssue)
+      violations.push(`github: findings of ${key} settled but no issue carries its marker`);
+  }
+  const windowMs = run.dedupeWindowS * 1000;
+  for (const [, comments] of groupBy(
+    effects.filter((e) => e.kind === 'comment'),
+    (e) => `${e.repo}#${e.issue}`,
+  )) {
+    const issue = effects.find(
+      (e) => e.kind === 'issue' && e.repo === comments[0]!.repo && e.issue === comments[0]!.issue,
+    );
+    const times = [issue?.createdAt, ...comments.map((c) => c.createdAt)].map((t) => Date.parse(t ?? ''));
+    for (let i = 1; i < times.length; i++)
+      if (times[i]! - times[i - 1]! < windowMs - 1_000)
+        violations.push(
+          `github: ${comments[0]!.repo}#${comments[0]!.issue} got a comment within the dedupe window`,
+        );
+  }
+
+  // 4. The ledger holds exactly the dry-run outcomes.
+  for (const [id, records] of groupBy(run.ledger, (r) => r.findingId)) {
+    if (run.done.outcome(id, 'github')?.kind !== 'dry-run')
+      violations.push(`ledger: ${records.length} record(s) for ${id}, whose github outcome is not dry-run`);
+    if (records.length > 1) violations.push(`ledger: ${records.length} records for ${id}`);
+  }
+
+  const issues = effects.filter((e) => e.kind === 'issue');
+  return {
+    violations,
+    notes,
+    outcomes,
+    deadLetters: { total: run.deadLetters.length, byReason },
+    slack: { digests: digests.length, covered, sentFindings: slackSent.length },
+    github: {
+      issues: issues.length,
+      openIssues: issues.filter((e) => e.state === 'open').length,
+      comments: effects.length - issues.length,
+    },
+  };
+}

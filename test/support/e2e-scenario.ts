@@ -1,0 +1,413 @@
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
+import { createPubSubClient } from '../../src/pubsub/client.js';
+import { provisionPubSub } from '../../src/pubsub/provision.js';
+import { createFileStore } from '../../src/state/file-store.js';
+import { createGcsStore } from '../../src/state/gcs-store.js';
+import type { StateStore } from '../../src/state/store.js';
+import { type CorpusEntry, generateCorpus, sharedCount } from './e2e-corpus.js';
+import './e2e-emulator-keepalive.js';
+import { checkInvariants, type InvariantReport } from './e2e-invariants.js';
+import { DeadLetterCollector, DoneRecords, githubEffects, ledgerOf } from './e2e-observations.js';
+import {
+  addLogFigures,
+  type E2eWorker,
+  emptyFigures,
+  lastSettlements,
+  spawnE2eWorker,
+  type WorkerLogFigures,
+} from './e2e-worker.js';
+import { type GcsStandIn, startGcsStandIn } from './gcs-stand-in.js';
+import { type GitHubStandIn, startGitHubStandIn } from './github-stand-in.js';
+import { TEST_PROJECT_ID, uniqueNames } from './pubsub-fixtures.js';
+import { type Env, relayEnv } from './relay-harness.js';
+import { type SlackStandIn, startSlackStandIn } from './slack-stand-in.js';
+
+export interface ScenarioOptions {
+  readonly name: string;
+  readonly count: number;
+  /** Pub/Sub emulator `host:port` (the shared one, or a dedicated one to freeze). */
+  readonly emulatorHost: string;
+  readonly repos?: readonly string[];
+  readonly seed?: number;
+  readonly store?: 'file' | 'gcs';
+  /** Dead-letter policy; default 5 (the product's default). */
+  readonly maxDeliveryAttempts?: number;
+  /**
+   * Redelivery backoff after a nack, seconds; default 1–10 (as `npm run dev`), or 'immediate'.
+   * With a retry policy emulator 0.8.20 never redelivers part of the messages that were held for a
+   * few seconds before their nack (1,500 of 2,000 in a probe; immediate redelivery loses none, but
+   * burns every delivery attempt within a second of an outage): redeliverWhenStalled makes up for it.
+   */
+  readonly backoffS?: { readonly min: number; readonly max: number } | 'immediate';
+  /** Extra worker environment (e.g. SLACK_BATCH_WINDOW_MS). */
+  readonly env?: Env;
+}
+
+/** One row of the fault summary. */
+export interface ScenarioFigures {
+  readonly scenario: string;
+  readonly findings: number;
+  readonly sharingFingerprints: number;
+  readonly outcomes: Record<string, number>;
+  readonly deadLetters: Record<string, number>;
+  readonly workerLogs: WorkerLogFigures;
+  readonly slack: { received: number; accepted: number; digestsCovering: number };
+  readonly github: { requests: number; failedRequests: number; issues: number; comments: number };
+  /** ms from the first publish: everything published / every finding settled. */
+  readonly publishedMs: number;
+  readonly settledMs: number | undefined;
+  /** ms from the end of the fault to the first side effect of the affected channel / to the last finding settled. */
+  readonly recoverMs: number | undefined;
+  readonly drainAfterFaultMs: number | undefined;
+  readonly violations: number;
+  /** Worker processes started (restarts included) and findings published again after a stall. */
+  readonly workersStarted: number;
+  readonly republished: number;
+}
+
+export const DEFAULT_REPOS = ['acme/api', 'acme/web', 'acme/infra', 'acme/mobile', 'acme/data'];
+
+/**
+ * One end-to-end run: Slack and GitHub stand-ins, a fresh store, its own Pub/Sub names, a corpus,
+ * worker processes, and the records to judge it by. The fault is the test's business; the
+ * scenario only notes when it started and ended (markFault) for the recovery figures.
+ */
+export class Scenario {
+  readonly workers: E2eWorker[] = [];
+  readonly started = Date.now();
+  publishedAt: number | undefined;
+  settledAt: number | undefined;
+  fault: { start?: number; end?: number; channel?: 'slack' | 'github' | 'any' } = {};
+  private readonly done: DoneRecords;
+  private readonly dlq: DeadLetterCollector;
+
+  private constructor(
+    readonly opts: ScenarioOptions,
+    readonly corpus: CorpusEntry[],
+    readonly idPrefix: string,
+    readonly pubsub: PubSub,
+    readonly names: ReturnType<typeof uniqueNames>,
+    readonly slack: SlackStandIn,
+    readonly github: GitHubStandIn,
+    readonly repos: readonly string[],
+    readonly store: StateStore,
+    readonly workerEnv: Env,
+    /** The file store's real directory (file backend). */
+    readonly storeDir: string,
+    /** What STORAGE_URI points at for a file store: a symlink to storeDir, swapped for faults. */
+    readonly storeLink: string,
+    readonly gcs: GcsStandIn | undefined,
+  ) {
+    this.done = new DoneRecords(store, 'dev', corpus);
+    this.dlq = new DeadLetterCollector(pubsub, names.deadLetterSubscription);
+  }
+
+  static async start(opts: ScenarioOptions): Promise<Scenario> {
+    const names = uniqueNames(opts.name);
+    const idPrefix = `${opts.name}-${names.suffix}`;
+    const repos = opts.repos ?? DEFAULT_REPOS;
+    const corpus = generateCorpus({ count: opts.count, repos, idPrefix, seed: opts.seed ?? 1 });
+    const pubsub = createPubSubClient({ projectId: TEST_PROJECT_ID, emulatorHost: opts.emulatorHost });
+    await provisionPubSub(pubsub, names, {
+      maxDeliveryAttempts: opts.maxDeliveryAttempts ?? 5,
+      ackDeadlineSeconds: 10,
+      ...(opts.backoffS === 'immediate'
+        ? { immediateRedelivery: true }
+        : { minimumBackoffS: opts.backoffS?.min ?? 1, maximumBackoffS: opts.backoffS?.max ?? 10 }),
+    });
+    const slack = await startSlackStandIn();
+    const github = await startGitHubStandIn({ repos, rateLimit: 1_000_000 });
+    const base = await mkdtemp(join(tmpdir(), `e2e-${opts.name}-`));
+    const storeDir = join(base, 'store');
+    const storeLink = join(base, 'store-link');
+    await mkdir(storeDir);
+    await symlink(storeDir, storeLink);
+    let store: StateStore;
+    let storageEnv: Env;
+    let gcs: GcsStandIn | undefined;
+    if (opts.store === 'gcs') {
+      gcs = await startGcsStandIn();
+      const storage = new Storage({
+        apiEndpoint: gcs.url,
+        projectId: 'test',
+        retryOptions: { autoRetry: false },
+      });
+      await storage.createBucket('relay-e2e');
+      store = createGcsStore({ bucket: 'relay-e2e', prefix: 'relay', storage });
+      storageEnv = { STORAGE_URI: 'gs://relay-e2e/relay', STORAGE_EMULATOR_HOST: gcs.url };
+    } else {
+      store = createFileStore(storeDir);
+      storageEnv = { STORAGE_URI: pathToFileURL(storeLink).href };
+    }
+    const workerEnv: Env = {
+      ...relayEnv(names, storeDir, {}),
+      PUBSUB_EMULATOR_HOST: opts.emulatorHost,
+      ...storageEnv,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      METADATA_SERVER_DETECTION: 'none',
+      SLACK_NOTIFICATIONS_ENABLED: 'true',
+      SLACK_WEBHOOK_URL: slack.url,
+      SLACK_BATCH_WINDOW_MS: '500',
+      GITHUB_ISSUE_CREATION_ENABLED: 'true',
+      DRY_RUN: 'false',
+      GITHUB_TOKEN: github.token,
+      GITHUB_API_URL: github.url,
+      GITHUB_WRITE_INTERVAL_MS: '0',
+      GITHUB_REPO_ALLOWLIST: 'acme/*',
+      ...opts.env,
+    };
+    return new Scenario(
+      opts,
+      corpus,
+      idPrefix,
+      pubsub,
+      names,
+      slack,
+      github,
+      repos,
+      store,
+      workerEnv,
+      storeDir,
+      storeLink,
+      gcs,
+    );
+  }
+
+  /** Starts a worker process (its output is kept for the figures, even after a kill). */
+  spawnWorker(extra: Env = {}): E2eWorker {
+    const worker = spawnE2eWorker(`${this.opts.name}-w${this.workers.length + 1}`, {
+      ...this.workerEnv,
+      ...extra,
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Starts `n` workers and waits until each is ready (subscribed), so the load is shared from the start. */
+  async startWorkers(n: number, extra: Env = {}): Promise<E2eWorker[]> {
+    const started = Array.from({ length: n }, () => this.spawnWorker(extra));
+    await Promise.all(started.map((w) => w.ready()));
+    return started;
+  }
+
+  alive(): E2eWorker[] {
+    return this.workers.filter((w) => w.alive());
+  }
+
+  async publish(): Promise<void> {
+    const topic = this.pubsub.topic(this.names.findingsTopic, {
+      batching: { maxMessages: 500, maxMilliseconds: 10 },
+    });
+    await Promise.all(
+      this.corpus.map((e) => topic.publishMessage({ data: Buffer.from(JSON.stringify(e.input)) })),
+    );
+    this.publishedAt = Date.now();
+  }
+
+  /**
+   * Publishes again (same data, same id) every unfinished finding whose message Pub/Sub owes a
+   * redelivery: its last settlement was a nack, or no worker ever settled it (it was in a killed
+   * worker's hands). Emulator 0.8.20 never redelivers some of those (see the report); the relay
+   * must treat the copy as the same event. A finding whose last settlement was an ack is never
+   * published again: if it is unfinished, the relay lost it, and the invariants must say so.
+   */
+  async redeliverUnfinished(): Promise<number> {
+    await this.progress();
+    const dead = this.dlq.ids();
+    const last = lastSettlements(this.workers.map((w) => w.output()));
+    const unfinished = this.corpus.filter(
+      (e) =>
+        !dead.has(e.finding.id) &&
+        last.get(e.finding.id) !== 'ack' &&
+        !(this.done.outcome(e.finding.id, 'slack') && this.done.outcome(e.finding.id, 'github')),
+    );
+    const topic = this.pubsub.topic(this.names.findingsTopic, {
+      batching: { maxMessages: 500, maxMilliseconds: 10 },
+    });
+    await Promise.all(
+      unfinished.map((e) => topic.publishMessage({ data: Buffer.from(JSON.stringify(e.input)) })),
+    );
+    this.republished += unfinished.length;
+    return unfinished.length;
+  }
+
+  republished = 0;
+
+  /**
+   * Until every finding is finished (or the timeout): whenever none has finished for `quietMs`,
+   * publishes the unfinished ones again. Returns how many copies were published.
+   */
+  async redeliverWhenStalled(quietMs: number, timeoutMs: number, stop?: AbortSignal): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    const before = this.republished;
+    let last = -1;
+    let since = Date.now();
+    while (Date.now() < deadline && !stop?.aborted) {
+      const { complete } = await this.progress();
+      if (complete >= this.corpus.length) break;
+      if (complete !== last) [last, since] = [complete, Date.now()];
+      else if (Date.now() - since >= quietMs) {
+        await this.redeliverUnfinished();
+        since = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return this.republished - before;
+  }
+
+  /** Findings finished: done on every channel, or dead-lettered. */
+  async progress(): Promise<{ complete: number; done: number; deadLettered: number }> {
+    const done = await this.done.refresh();
+    const dead = this.dlq.ids();
+    const complete = this.corpus.filter(
+      (e) =>
+        dead.has(e.finding.id) ||
+        (this.done.outcome(e.finding.id, 'slack') && this.done.outcome(e.finding.id, 'github')),
+    ).length;
+    return { complete, done, deadLettered: dead.size };
+  }
+
+  /** Polls progress until `atLeast` findings are finished; rejects with a diagnosis after the timeout. */
+  async waitForComplete(atLeast: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = { complete: 0, done: 0, deadLettered: 0 };
+    while (Date.now() < deadline) {
+      last = await this.progress();
+      if (last.complete >= atLeast) {
+        if (atLeast >= this.corpus.length) this.settledAt ??= Date.now();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const pending = [...this.done.pending.entries()]
+      .slice(0, 5)
+      .map(([k, c]) => `${k.replace('\n', '/')}: ${c ? `${c.state} by ${c.holder}` : 'absent'}`);
+    throw new Error(
+      `${this.opts.name}: ${last.complete} of ${atLeast} findings finished after ${timeoutMs} ms (${last.deadLettered} dead-lettered; alive workers ${this.alive().length}); e.g. ${pending.join('; ')}`,
+    );
+  }
+
+  /** Waits for the whole corpus, then a moment for stray redeliveries and dead letters. */
+  async waitForAll(timeoutMs: number): Promise<void> {
+    await this.waitForComplete(this.corpus.length, timeoutMs);
+    await new Promise((r) => setTimeout(r, 1_500));
+  }
+
+  markFault(edge: 'start' | 'end', channel: 'slack' | 'github' | 'any' = 'any'): void {
+    this.fault = { ...this.fault, [edge]: Date.now(), channel };
+  }
+
+  /** SIGTERM to every live worker; resolves when all have exited. */
+  async stopWorkers(): Promise<Array<number | string>> {
+    const alive = this.alive();
+    for (const w of alive) w.kill('SIGTERM');
+    return Promise.all(alive.map((w) => w.exited));
+  }
+
+  /** Makes the file store unusable (its root becomes a file) or the GCS stand-in answer 503. */
+  async setStoreUnavailable(on: boolean): Promise<void> {
+    if (this.gcs) return this.gcs.setUnavailable(on);
+    // Swap the symlink atomically (rename over it), so no worker ever sees no root at all and
+    // creates a fresh one by `mkdir -p`.
+    const next = `${this.storeLink}.next`;
+    const blocker = join(this.storeDir, '..', 'not-a-directory');
+    await writeFile(blocker, 'the store is unavailable');
+    await rm(next, { force: true });
+    await symlink(on ? blocker : this.storeDir, next);
+    await rename(next, this.storeLink);
+  }
+
+  /** Reads everything the run left and checks the invariants; also the figures for the summary. */
+  async judge(): Promise<{ report: InvariantReport; figures: ScenarioFigures }> {
+    await this.done.refresh();
+    const report = checkInvariants({
+      corpus: this.corpus,
+      idPrefix: this.idPrefix,
+      done: this.done,
+      slackAccepted: this.slack.accepted,
+      slackLabel: 'DEV',
+      githubEffects: githubEffects(this.github, this.repos),
+      githubViolations: this.github.violations.map(
+        (v) => `${v.method} ${v.path} ${v.where}: ${v.errors.join('; ')}`,
+      ),
+      deadLetters: this.dlq.letters,
+      ledger: await ledgerOf(this.store, 'dev'),
+      dedupeWindowS: 86_400,
+    });
+    const logs = emptyFigures();
+    for (const w of this.workers) addLogFigures(w.output(), logs);
+    const firstAfterFault = this.firstSideEffectAfterFault();
+    const figures: ScenarioFigures = {
+      scenario: this.opts.name,
+      findings: this.corpus.length,
+      sharingFingerprints: sharedCount(this.corpus),
+      outcomes: report.outcomes,
+      deadLetters: report.deadLetters.byReason,
+      workerLogs: logs,
+      slack: {
+        received: this.slack.received.length,
+        accepted: this.slack.accepted.length,
+        digestsCovering: report.slack.covered,
+      },
+      github: {
+        requests: this.github.requests.length,
+        failedRequests: this.github.requests.filter((r) => r.status >= 400).length,
+        issues: report.github.issues,
+        comments: report.github.comments,
+      },
+      publishedMs: (this.publishedAt ?? this.started) - this.started,
+      settledMs: this.settledAt === undefined ? undefined : this.settledAt - this.started,
+      recoverMs:
+        firstAfterFault === undefined || this.fault.end === undefined
+          ? undefined
+          : firstAfterFault - this.fault.end,
+      drainAfterFaultMs:
+        this.settledAt === undefined || this.fault.end === undefined
+          ? undefined
+          : this.settledAt - this.fault.end,
+      violations: report.violations.length,
+      workersStarted: this.workers.length,
+      republished: this.republished,
+    };
+    return { report, figures };
+  }
+
+  /** The first success of the faulted channel after the fault ended (done-records' doneAt). */
+  private firstSideEffectAfterFault(): number | undefined {
+    const end = this.fault.end;
+    if (end === undefined) return undefined;
+    const channels =
+      this.fault.channel === 'slack' || this.fault.channel === 'github'
+        ? [this.fault.channel]
+        : ['slack', 'github'];
+    let first: number | undefined;
+    for (const [key, claim] of this.done.done) {
+      const channel = key.split('\n')[1]!;
+      if (!channels.includes(channel) || claim.record.kind !== 'sent' || claim.doneAt < end) continue;
+      first = first === undefined ? claim.doneAt : Math.min(first, claim.doneAt);
+    }
+    return first;
+  }
+
+  /** Writes every worker's output under `dir` (for diagnosis). */
+  async saveLogs(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    for (const w of this.workers) await writeFile(join(dir, `${w.name}.log`), w.output());
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.alive()) w.kill('SIGKILL');
+    await Promise.all(this.workers.map((w) => w.exited));
+    await this.dlq.close().catch(() => undefined);
+    await this.slack.close();
+    await this.github.close();
+    await this.gcs?.close();
+    await this.pubsub.close();
+  }
+}

@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('../..', import.meta.url));
+/** The checkout whose `src/` the workers run: this one, or E2E_RELAY_ROOT (to try a patched copy). */
+const root = process.env.E2E_RELAY_ROOT ? `${process.env.E2E_RELAY_ROOT.replace(/\/+$/, '')}/` : here;
+/** The project's Node 24 (an npm devDependency), else the one running the tests. */
+const node = existsSync(`${root}node_modules/node/bin/node`)
+  ? `${root}node_modules/node/bin/node`
+  : process.execPath;
+
+export interface E2eWorker {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Everything it wrote (pino JSON lines). */
+  readonly output: () => string;
+  /** Resolves with the exit code, or the signal name. */
+  readonly exited: Promise<number | string>;
+  readonly alive: () => boolean;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the HTTP port once `GET /readyz` answers 200 (subscribed and configured). */
+  ready(timeoutMs?: number): Promise<number>;
+}
+
+/**
+ * `finding-relay worker` from source as ONE process: node with tsx's loader, not the tsx CLI.
+ * The tsx CLI runs the program in a child process and only relays catchable signals, so a
+ * SIGKILL sent to it (as test/support/worker-process.ts does) leaves the real worker running as
+ * an orphan; here the pid is the worker itself, so SIGKILL really kills it. The emulator
+ * keepalive workaround (e2e-emulator-keepalive.ts) is loaded into it first.
+ */
+export function spawnE2eWorker(name: string, env: Record<string, string | undefined>): E2eWorker {
+  const args = ['--import', 'tsx', '--import', `${here}test/support/e2e-emulator-keepalive.ts`];
+  const child = spawn(node, [...args, `${root}src/main.ts`, 'worker'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  child.stdout?.on('data', (d) => chunks.push(String(d)));
+  child.stderr?.on('data', (d) => chunks.push(String(d)));
+  let done = false;
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  return {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    startedAt: Date.now(),
+    output: () => chunks.join(''),
+    exited,
+    alive: () => !done,
+    kill: (signal) => {
+      if (!done && child.pid) process.kill(child.pid, signal);
+    },
+    async ready(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && !done) {
+        const port = /"port":(\d+),[^\n]*HTTP listening/.exec(chunks.join(''))?.[1];
+        if (port) {
+          const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) })
+            .then((r) => r.status === 200)
+            .catch(() => false);
+          if (ok) return Number(port);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(
+        `${name} not ready after ${timeoutMs} ms (${done ? 'exited' : 'running'}):\n${chunks.join('').slice(-2_000)}`,
+      );
+    },
+  };
+}
+
+/** What a worker's log lines say about retries and redeliveries. */
+export interface WorkerLogFigures {
+  /** Messages settled (one `outcome` line for github per settled finding). */
+  settled: number;
+  /** Of those, settled on a redelivery (deliveryAttempt > 1). */
+  redelivered: number;
+  nacked: number;
+  deadLettered: number;
+  slackAttempts: number;
+  slackRetries: number;
+  slackFailed: number;
+  githubCalls: number;
+  githubFailed: number;
+  storeUnavailable: number;
+  errors: number;
+}
+
+export function emptyFigures(): WorkerLogFigures {
+  return {
+    settled: 0,
+    redelivered: 0,
+    nacked: 0,
+    deadLettered: 0,
+    slackAttempts: 0,
+    slackRetries: 0,
+    slackFailed: 0,
+    githubCalls: 0,
+    githubFailed: 0,
+    storeUnavailable: 0,
+    errors: 0,
+  };
+}
+
+/** Adds up the figures of one worker's output into `into`. */
+export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLogFigures {
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    // The relay logs GCP-style: `message` and `severity` (pino's `msg`/numeric level otherwise).
+    const msg = entry.message ?? entry.msg;
+    if (
+      entry.level === 'error' ||
+      entry.level === 'fatal' ||
+      (typeof entry.level === 'number' && entry.level >= 50)
+    )
+      into.errors += 1;
+    if (msg === 'outcome' && entry.channel === 'github') {
+      into.settled += 1;
+      if (typeof entry.deliveryAttempt === 'number' && entry.deliveryAttempt > 1) into.redelivered += 1;
+    } else if (msg === 'slack message') {
+      into.slackAttempts += 1;
+      if (typeof entry.attempt === 'number' && entry.attempt > 1) into.slackRetries += 1;
+      if (entry.status !== 'sent') into.slackFailed += 1;
+    } else if (msg === 'github call') {
+      into.githubCalls += 1;
+      if (entry.ok !== true) into.githubFailed += 1;
+    } else if (msg === 'state store unavailable: will retry') {
+      into.storeUnavailable += 1;
+    }
+    const settlement = entry.settlement as { kind?: unknown } | undefined;
+    if (settlement?.kind === 'nack') into.nacked += 1;
+    if (settlement?.kind === 'dead-letter') into.deadLettered += 1;
+  }
+  return into;
+}
+
+/**
+ * How each finding's LAST settlement went, from the workers' logs: every settlement logs one
+ * `outcome` line per channel, and a nack or dead letter also logs a line with `settlement`, at the
+ * same instant. A finding absent here was never settled by any worker (lost with a killed one).
+ */
+export function lastSettlements(outputs: readonly string[]): Map<string, 'ack' | 'nack' | 'dead-letter'> {
+  const seen = new Map<string, { at: number; kind: 'ack' | 'nack' | 'dead-letter' }>();
+  for (const output of outputs) {
+    for (const line of output.split('\n')) {
+      if (!line.includes('"findingId"')) continue;
+      let entry: { time?: number; findingId?: string; message?: string; settlement?: { kind?: string } };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const { findingId, time } = entry;
+      if (typeof findingId !== 'string' || typeof time !== 'number') continue;
+      const previous = seen.get(findingId);
+      const kind = entry.settlement?.kind;
+      if (kind === 'nack' || kind === 'dead-letter') {
+        if (!previous || previous.at <= time) seen.set(findingId, { at: time, kind });
+      } else if (entry.message === 'outcome' && (!previous || previous.at < time)) {
+        seen.set(findingId, { at: time, kind: 'ack' }); // a nack line at the same instant overrides it
+      }
+    }
+  }
+  return new Map([...seen].map(([id, s]) => [id, s.kind]));
+}
