@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
+
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -15,9 +15,13 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** `finding-relay worker` as a separate process, from source, with exactly the given environment. */
+/**
+ * `finding-relay worker` as ONE separate process: node with tsx's loader, not the tsx CLI (which
+ * runs the program in a child; a SIGTERM test once saw it exit 143), with exactly the given environment.
+ */
 export function spawnWorker(env: Record<string, string | undefined>, command = 'worker'): WorkerProcess {
-  const child = spawn(tsx, [`${root}src/main.ts`, command], {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}src/main.ts`, command], {
+    cwd: root,
     env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
