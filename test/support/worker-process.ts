@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
