@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRedactor } from './redact.js';
 
 const webhook = 'https://hooks.example.test/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx';
-const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
+const token = 'ghp_fake_0123456789abcdefghijklmnopqrstuvwxyzAB';
 const redact = createRedactor([webhook, token, undefined]);
 
 describe('createRedactor', () => {

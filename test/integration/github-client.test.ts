@@ -131,7 +131,7 @@ describe('GitHub client against the stand-in', () => {
   });
 
   it('keeps the token out of every cause, even for a wrong token or an unreachable server', async () => {
-    const token = 'ghp_thisTokenIsWrong0123456789abcdefABCD';
+    const token = 'ghp_fake_thisTokenIsWrong0123456789abcdefABCD';
     const client = await setup({ token });
     const rejected = await client.send(create('x'), { signal });
     expect(rejected).toMatchObject({ ok: false, transient: true, status: 401 });

@@ -225,7 +225,7 @@ describe('GitHub sink (REAL) against the stand-in', () => {
   });
 
   it('keeps a rejected token transient and never lets it into causes, logs, calls or the store', async () => {
-    const token = 'ghp_wrongTokenValue0123456789abcdefABCDEF';
+    const token = 'ghp_fake_wrongTokenValue0123456789abcdefABCDEF';
     kit = await startKit({ client: { token } });
     const [outcome] = await kit.deliver([deliverItem(makeFinding({ id: 'e1' }))]);
     expect(outcome).toMatchObject({ kind: 'transient', cause: expect.stringContaining('fix GITHUB_TOKEN') });

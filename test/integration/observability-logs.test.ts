@@ -9,7 +9,7 @@ import { finding, provisionForTest, relayEnv } from '../support/relay-harness.js
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.js';
 import { spawnWorker, type WorkerProcess, waitUntil } from '../support/worker-process.js';
 
-const TOKEN = 'ghp_SENTINELtoken0123456789abcdefghijklmn';
+const TOKEN = 'ghp_fake_SENTINELtoken0123456789abcdefghijklmn';
 
 let pubsub: PubSub;
 let slack: SlackStandIn;

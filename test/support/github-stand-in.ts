@@ -80,7 +80,7 @@ function tooLong(resource: string, field: string, value: unknown, max: number): 
 }
 
 export async function startGitHubStandIn(opts: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
-  const token = opts.token ?? 'ghp_standInToken0123456789abcdefghijklmnop';
+  const token = opts.token ?? 'ghp_fake_standInToken0123456789abcdefghijklmnop';
   const now = opts.now ?? Date.now;
   const rateLimit = opts.rateLimit ?? 5000;
   const operations = loadOperations();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifySlackAnswer, parseRetryAfter, redactWebhookUrl } from './webhook-client.js';
 
-const URL_ = 'https://hooks.slack.com/services/T0AAAA/B0BBBB/s3cretT0kenValue';
+const URL_ = 'https://hooks.slack.com/services/T0AAAA-fake/B0BBBB/s3cretT0kenValue';
 
 describe('classifySlackAnswer', () => {
   it('only 200 `ok` is success', () => {
@@ -75,7 +75,7 @@ describe('parseRetryAfter', () => {
 
 describe('redactWebhookUrl', () => {
   it('removes the URL, its path and its token wherever they appear', () => {
-    const text = `Failed to parse URL from ${URL_}; path /services/T0AAAA/B0BBBB/s3cretT0kenValue; token s3cretT0kenValue`;
+    const text = `Failed to parse URL from ${URL_}; path /services/T0AAAA-fake/B0BBBB/s3cretT0kenValue; token s3cretT0kenValue`;
     const out = redactWebhookUrl(text, URL_);
     expect(out).not.toContain('s3cretT0kenValue');
     expect(out).not.toContain('/services/T0AAAA');
