@@ -92,7 +92,14 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     holder,
     clock,
     windowS: config.dedupeWindowS,
+    leaseMs: config.storage.claimLeaseMs,
+    onRenewalProblem: (p) =>
+      log.warn(
+        { claim: p.key, err: p.error },
+        p.lost ? 'claim lease lost while its side effect was in flight' : 'could not renew a claim lease',
+      ),
   });
+  sideEffects.leases?.start();
   // Claims report to storeHealth, so /readyz can say when the store is known to be down.
   const storeHealth = store ? new StoreHealth() : undefined;
   const claims = storeHealth ? observeClaims(sideEffects.claims, storeHealth) : sideEffects.claims;
@@ -165,6 +172,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     stop() {
       stopping ??= (async () => {
         await relay.stop();
+        sideEffects.leases?.stop();
         await http.close();
         await pubsub.close();
       })();

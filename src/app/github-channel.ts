@@ -51,6 +51,7 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
     dedupeWindowS: config.dedupeWindowS,
     clock,
     holder: deps.holder,
+    leaseMs: config.github.createLeaseMs,
     // Dry-run touches only the store and the ledger: many fingerprint groups at once keep its
     // batched writes full. Real writes are paced by the client, so a few groups suffice.
     concurrency: modes.github.mode === 'REAL' ? 8 : 256,

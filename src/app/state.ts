@@ -4,15 +4,10 @@ import type { Clock } from '../lib/clock.js';
 import type { ClaimsPort, FingerprintWindowPort } from '../pipeline/side-effect-claims.js';
 import { createSideEffectClaims } from '../state/claims.js';
 import { createFingerprintWindow } from '../state/fingerprint-window.js';
+import { type KeptClaims, keepLeases } from '../state/lease-keeper.js';
 import { openStateStore } from '../state/open-store.js';
 import { scopeStore } from '../state/scoped-store.js';
 import type { StateStore } from '../state/store.js';
-
-/**
- * Long enough for a Slack digest window plus its retries and a paced GitHub call; a crashed
- * worker's claims are taken over after it.
- */
-export const CLAIM_LEASE_MS = 120_000;
 
 /** Opens STORAGE_URI; @google-cloud/storage honours STORAGE_EMULATOR_HOST itself (docker compose). */
 export function openConfiguredStore(
@@ -44,22 +39,43 @@ const unavailable = async (): Promise<never> => {
 /** Claims and the fingerprint window live under `state/ENV/` next to the ledger. */
 export function openSideEffectState(
   store: StateStore | undefined,
-  opts: { env: DeploymentEnv; holder: string; clock: Clock; windowS: number },
-): { claims: ClaimsPort; fingerprintWindow: FingerprintWindowPort | undefined } {
+  opts: {
+    env: DeploymentEnv;
+    holder: string;
+    clock: Clock;
+    windowS: number;
+    /** CLAIM_LEASE_MS. */
+    leaseMs: number;
+    onRenewalProblem?: (problem: { key: string; lost: boolean; error: string }) => void;
+  },
+): {
+  claims: ClaimsPort;
+  fingerprintWindow: FingerprintWindowPort | undefined;
+  /** Renews the leases of claims in flight; start with the worker, stop after its drain. */
+  leases: Pick<KeptClaims, 'start' | 'stop' | 'kept'> | undefined;
+} {
   if (!store) {
     // Only reachable when every channel drops everything: nothing asks for a claim.
     return {
       claims: { claim: unavailable, markDone: unavailable, release: unavailable },
       fingerprintWindow: undefined,
+      leases: undefined,
     };
   }
   const scoped = scopeStore(store, `state/${opts.env}`);
+  const claims = createSideEffectClaims(scoped, {
+    holder: opts.holder,
+    leaseMs: opts.leaseMs,
+    clock: opts.clock,
+  });
+  const kept = keepLeases(claims, {
+    leaseMs: opts.leaseMs,
+    clock: opts.clock,
+    ...(opts.onRenewalProblem ? { onRenewalProblem: opts.onRenewalProblem } : {}),
+  });
   return {
-    claims: createSideEffectClaims(scoped, {
-      holder: opts.holder,
-      leaseMs: CLAIM_LEASE_MS,
-      clock: opts.clock,
-    }),
+    claims: kept,
     fingerprintWindow: createFingerprintWindow(scoped, { windowS: opts.windowS, clock: opts.clock }),
+    leases: kept,
   };
 }

@@ -42,12 +42,16 @@ describe('inventory', () => {
         ...CONTRACT_VARIABLES,
         'PUBSUB_EMULATOR_HOST',
         'GITHUB_WRITE_INTERVAL_MS',
+        'GITHUB_CREATE_LEASE_MS',
+        'CLAIM_LEASE_MS',
         'HTTP_HOST',
         'LOG_PRETTY',
       ].sort(),
     );
     expect(INVENTORY.filter((spec) => spec.honoured).map((spec) => [spec.name, spec.concern])).toEqual([
       ['GITHUB_WRITE_INTERVAL_MS', 'github'],
+      ['GITHUB_CREATE_LEASE_MS', 'github'],
+      ['CLAIM_LEASE_MS', 'storage'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],
       ['HTTP_HOST', 'worker'],
       ['LOG_PRETTY', 'worker'],

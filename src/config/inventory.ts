@@ -195,6 +195,17 @@ const SPECS = {
     secret: false,
     honoured: true,
   }),
+  GITHUB_CREATE_LEASE_MS: variable({
+    concern: 'github',
+    ...integerType(5_000, 3_600_000, 'ms'),
+    fallback: 300_000,
+    default: '300000',
+    example: '300000',
+    description:
+      "Not in the contract table: how long a worker's claim on creating one (repo, fingerprint) issue lasts before another worker may take it over (renewed just before the request goes out). Shorten it only in tests.",
+    secret: false,
+    honoured: true,
+  }),
   GITHUB_MIN_SEVERITY: variable({
     concern: 'github',
     ...SEVERITY_FLOOR,
@@ -212,6 +223,18 @@ const SPECS = {
     default: `${DEV_STORAGE_URI} in dev; none elsewhere`,
     description: "Where the dry-run ledger and the worker's shared state (claims, dedupe, issue index) live.",
     secret: false,
+  }),
+
+  CLAIM_LEASE_MS: variable({
+    concern: 'storage',
+    ...integerType(5_000, 3_600_000, 'ms'),
+    fallback: 120_000,
+    default: '120000',
+    example: '120000',
+    description:
+      "Not in the contract table: lease of a side-effect claim; renewed every third of it while the side effect is in flight, taken over by another worker once a crashed worker's lease ends.",
+    secret: false,
+    honoured: true,
   }),
 
   GOOGLE_CLOUD_PROJECT: variable({

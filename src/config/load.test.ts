@@ -32,8 +32,9 @@ describe('loadConfig defaults', () => {
         apiUrl: 'https://api.github.com',
         minSeverity: 'info',
         writeIntervalMs: 3000,
+        createLeaseMs: 300_000,
       },
-      storage: { uri: undefined, defaulted: false },
+      storage: { uri: undefined, defaulted: false, claimLeaseMs: 120_000 },
       pubsub: {
         projectId: undefined,
         emulatorHost: undefined,
@@ -55,11 +56,17 @@ describe('loadConfig defaults', () => {
     expect(load({ DEPLOYMENT_ENV: 'dev' }).config.storage).toEqual({
       uri: 'file:///srv/relay/.finding-relay',
       defaulted: true,
+      claimLeaseMs: 120_000,
     });
-    expect(load({ DEPLOYMENT_ENV: 'staging' }).config.storage).toEqual({ uri: undefined, defaulted: false });
+    expect(load({ DEPLOYMENT_ENV: 'staging' }).config.storage).toEqual({
+      uri: undefined,
+      defaulted: false,
+      claimLeaseMs: 120_000,
+    });
     expect(load({ DEPLOYMENT_ENV: 'dev', STORAGE_URI: 'gs://my-bucket/x' }).config.storage).toEqual({
       uri: 'gs://my-bucket/x',
       defaulted: false,
+      claimLeaseMs: 120_000,
     });
   });
 
@@ -299,9 +306,13 @@ describe('loadConfig values', () => {
 
   it('resolves a relative file STORAGE_URI against cwd in any environment', () => {
     const { config } = load({ DEPLOYMENT_ENV: 'prod', STORAGE_URI: 'file://./state' });
-    expect(config.storage).toEqual({ uri: 'file:///srv/relay/state', defaulted: false });
+    expect(config.storage).toEqual({
+      uri: 'file:///srv/relay/state',
+      defaulted: false,
+      claimLeaseMs: 120_000,
+    });
     const bad = load({ DEPLOYMENT_ENV: 'dev', STORAGE_URI: 's3://bucket' });
-    expect(bad.config.storage).toEqual({ uri: undefined, defaulted: false });
+    expect(bad.config.storage).toEqual({ uri: undefined, defaulted: false, claimLeaseMs: 120_000 });
     expect(bad.issues[0]?.concern).toBe('storage');
   });
 });

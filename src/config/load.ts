@@ -59,10 +59,12 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
       apiUrl: read('GITHUB_API_URL'),
       minSeverity: read('GITHUB_MIN_SEVERITY'),
       writeIntervalMs: read('GITHUB_WRITE_INTERVAL_MS'),
+      createLeaseMs: read('GITHUB_CREATE_LEASE_MS'),
     },
     storage: {
       uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),
       defaulted: storageDefaulted,
+      claimLeaseMs: read('CLAIM_LEASE_MS'),
     },
     pubsub: {
       projectId: read('GOOGLE_CLOUD_PROJECT'),

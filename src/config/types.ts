@@ -39,12 +39,16 @@ export interface Config {
     readonly minSeverity: Severity;
     /** GITHUB_WRITE_INTERVAL_MS: spacing of writes (3 s, as Octokit paces writes that notify). */
     readonly writeIntervalMs: number;
+    /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (5 min). */
+    readonly createLeaseMs: number;
   };
   readonly storage: {
     /** `gs://bucket/prefix` or `file:///abs/path`; undefined when none is configured. */
     readonly uri: string | undefined;
     /** True when the uri came from the dev default rather than STORAGE_URI. */
     readonly defaulted: boolean;
+    /** CLAIM_LEASE_MS: lease of a side-effect claim (120 s), renewed while in flight. */
+    readonly claimLeaseMs: number;
   };
   readonly pubsub: {
     readonly projectId: string | undefined;

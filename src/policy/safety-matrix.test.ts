@@ -45,8 +45,9 @@ function input(f: Flags): MatrixInput {
       apiUrl: 'https://api.github.com',
       minSeverity: 'info',
       writeIntervalMs: 3000,
+      createLeaseMs: 300_000,
     },
-    storage: { uri: f.storage, defaulted: false },
+    storage: { uri: f.storage, defaulted: false, claimLeaseMs: 120_000 },
   };
 }
 

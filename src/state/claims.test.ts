@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../lib/clock.js';
 import { steppedClock } from '../lib/test-clock.js';
 import type { ClaimsPort } from '../pipeline/side-effect-claims.js';
 import { claimKey, createSideEffectClaims } from './claims.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../lib/clock.js';
 import { steppedClock } from '../lib/test-clock.js';
 import type { FingerprintWindowPort } from '../pipeline/side-effect-claims.js';
 import { createFingerprintWindow, fingerprintKey } from './fingerprint-window.js';

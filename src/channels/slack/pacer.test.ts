@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../lib/clock.js';
-import { flushMicrotasks as flush, manualClock } from '../../lib/test-clock.js';
+import { manualClock } from '../../lib/test-clock.js';
 import { PacerWaitTooLongError, SendPacer } from './pacer.js';
 
 /** Starts `n` acquires and records the clock time each one was granted. */
