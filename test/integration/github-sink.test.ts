@@ -158,6 +158,25 @@ describe('GitHub sink (REAL) against the stand-in', () => {
     ).toEqual(['a', 'b', 'c']);
   });
 
+  it("does not make the batch's later groups wait out a listing failure that has expired", async () => {
+    // One group at a time; the rate limit is handed back at once (retry-after 1 s).
+    kit = await startKit({ client: { maxLimitRetries: 0 }, sink: { concurrency: 1 } });
+    kit.gh.setFault({ kind: 'secondary-limit', retryAfterS: 1 }); // the next request only
+    const items = ['a', 'b', 'c', 'd'].map((fp) => deliverItem(makeFinding({ id: fp, fingerprint: fp })));
+    const outcomes = await kit.deliver(items);
+    expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'sent', 'sent', 'sent']);
+    // The first group waits out the retry-after; the next one lists afresh instead of reusing the
+    // failed listing (and waiting another second, as every later group of the batch did).
+    expect(kit.calls.map((c) => `${c.action}:${c.ok}`)).toEqual([
+      'list-issues:false',
+      'create-issue:true',
+      'list-issues:true',
+      'create-issue:true',
+      'create-issue:true',
+      'create-issue:true',
+    ]);
+  });
+
   it('hands a long secondary limit back as transient, then creates once on redelivery', async () => {
     kit = await startKit();
     kit.gh.setFault({ kind: 'secondary-limit', retryAfterS: 120, forMs: 60_000 });

@@ -48,6 +48,12 @@ export function creatingEntry(
   };
 }
 
+/**
+ * One listing per repo is shared by the batch's groups. A failed one is shared only until its
+ * retry-after has passed: kept for the rest of the batch, every group started after a rate limit
+ * ended would first wait out the old retry-after (measured: ~1 issue/s for minutes after a 60 s
+ * secondary limit).
+ */
 function lookup(deps: RealDeps, scope: BatchScope, repo: string, fresh: boolean): Promise<Listing> {
   const key = repo.toLowerCase();
   const cached = scope.listings.get(key);
@@ -56,6 +62,12 @@ function lookup(deps: RealDeps, scope: BatchScope, repo: string, fresh: boolean)
     deps.client.listIssuesWithLabel(repo, RELAY_LABEL, scope.signal),
   );
   scope.listings.set(key, listing);
+  void listing.then(async (result) => {
+    if (result.ok) return;
+    const wait = result.transient ? (result.retryAfterMs ?? 0) : 0;
+    await deps.clock.sleep(wait, scope.signal).catch(() => undefined);
+    if (scope.listings.get(key) === listing) scope.listings.delete(key);
+  });
   return listing;
 }
 
