@@ -1,6 +1,7 @@
 import type { ChannelName } from '../channels/types.js';
 import { type ClaimsPort, type FingerprintWindowPort, isFinalOutcomeRecord } from './side-effect-claims.js';
 import type { Stage, StageContext } from './stage.js';
+import { untilStoreAnswers } from './store-wait.js';
 import type { Envelope } from './types.js';
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -56,36 +57,60 @@ async function guard(
 ): Promise<void> {
   const finding = envelope.finding!;
   let claimed: { token: unknown } | undefined;
+  let warned = false;
+  const warnOnce = (error: unknown) => {
+    if (warned) return;
+    warned = true;
+    ctx.log.warn(
+      { findingId: finding.id, channel, err: describe(error) },
+      'state store unavailable: will retry',
+    );
+  };
   try {
-    const claim = await claimWaitingBriefly(claims, finding.id, channel, ctx);
-    if (claim.status === 'done') {
-      envelope.outcomes.set(
-        channel,
-        isFinalOutcomeRecord(claim.record)
-          ? claim.record
-          : { kind: 'transient', cause: 'unreadable done-record in the state store' },
-      );
-      return;
-    }
-    if (claim.status === 'held') {
-      envelope.outcomes.set(channel, {
-        kind: 'transient',
-        cause: `side effect claimed by ${claim.holder}`,
-        retryAfterMs: Math.max(0, claim.expiresAt - ctx.clock.now()),
-      });
-      return;
-    }
-    claimed = claim;
+    // The store being down makes the message wait here (see untilStoreAnswers); a claim already
+    // taken is kept across the retries, so the retry does not find itself holding it.
+    await untilStoreAnswers(
+      async () => {
+        if (claimed) return;
+        const claim = await claimWaitingBriefly(claims, finding.id, channel, ctx);
+        if (claim.status === 'done') {
+          envelope.outcomes.set(
+            channel,
+            isFinalOutcomeRecord(claim.record)
+              ? claim.record
+              : { kind: 'transient', cause: 'unreadable done-record in the state store' },
+          );
+          return;
+        }
+        if (claim.status === 'held') {
+          envelope.outcomes.set(channel, {
+            kind: 'transient',
+            cause: `side effect claimed by ${claim.holder}`,
+            retryAfterMs: Math.max(0, claim.expiresAt - ctx.clock.now()),
+          });
+          return;
+        }
+        claimed = claim;
+      },
+      ctx,
+      warnOnce,
+    );
+    if (!claimed) return;
+    const token = claimed.token;
     if (!window) {
-      envelope.claims.set(channel, { token: claim.token });
+      envelope.claims.set(channel, { token });
       return;
     }
-    const seen = await window.firstInWindow(channel, finding.fingerprint, finding.id);
+    const seen = await untilStoreAnswers(
+      () => window.firstInWindow(channel, finding.fingerprint, finding.id),
+      ctx,
+      warnOnce,
+    );
     if (seen.first) {
-      envelope.claims.set(channel, { token: claim.token, windowToken: seen.token });
+      envelope.claims.set(channel, { token, windowToken: seen.token });
     } else {
       // Final: recorded as done after settle, so a redelivery stays a duplicate.
-      envelope.claims.set(channel, { token: claim.token });
+      envelope.claims.set(channel, { token });
       envelope.outcomes.set(channel, { kind: 'dropped', reason: 'duplicate' });
     }
   } catch (error) {
@@ -93,7 +118,7 @@ async function guard(
     envelope.claims.delete(channel);
     ctx.log.warn(
       { findingId: finding.id, channel, err: describe(error) },
-      'state store unavailable: will retry',
+      'state store unavailable: handed back',
     );
     envelope.outcomes.set(channel, {
       kind: 'transient',

@@ -2,6 +2,7 @@ import type { ChannelName } from '../channels/types.js';
 import { isFinal } from '../channels/types.js';
 import type { ClaimsPort, FingerprintWindowPort } from './side-effect-claims.js';
 import type { Stage, StageContext } from './stage.js';
+import { untilStoreAnswers } from './store-wait.js';
 import type { Envelope } from './types.js';
 
 /** Records (or releases) the claims of one channel; see recordChannel. */
@@ -34,8 +35,13 @@ export function recordChannel(
       envelope.claims.delete(channel);
       const outcome = envelope.outcomes.get(channel);
       if (outcome && isFinal(outcome)) {
+        // The side effect happened: its done mark is worth waiting for through a store outage.
         work.push(
-          claims.markDone(handle.token, outcome).catch((error: unknown) => {
+          untilStoreAnswers(
+            () => claims.markDone(handle.token, outcome),
+            ctx,
+            () => undefined,
+          ).catch((error: unknown) => {
             ctx.log.error(
               {
                 findingId: envelope.finding?.id,
