@@ -28,7 +28,7 @@ describe('the state store is unavailable for 30 s', () => {
     expect(figures.workerLogs.storeUnavailable).toBeGreaterThan(0);
   });
 
-  it('gs backend (GCS stand-in answering 503): the same', async () => {
+  it('gs backend (the GCS stand-in stopped: connections refused): the same', async () => {
     const { report, figures, exitCodes } = await runFaultScenario({
       name: 'f5b-store-gcs',
       emulatorHost: emulatorHost(),

@@ -29,6 +29,18 @@ describe('GCS stand-in driven by @google-cloud/storage 8.4', () => {
     await storage.createBucket('b');
   });
 
+  it('can stop listening (connections refused) and come back on the same port with its objects', async () => {
+    await storage.bucket('b').file('kept').save('v');
+    await gcs.setStopped(true);
+    const refused = await fetch(`${gcs.url}/storage/v1/b/b`).then(
+      () => undefined,
+      (e: { cause?: { code?: string } }) => e.cause?.code,
+    );
+    expect(refused).toBe('ECONNREFUSED');
+    await gcs.setStopped(false);
+    expect((await storage.bucket('b').file('kept').download())[0].toString()).toBe('v');
+  });
+
   it('creates buckets once and reports their existence', async () => {
     expect((await storage.bucket('b').exists())[0]).toBe(true);
     expect((await storage.bucket('other').exists())[0]).toBe(false);

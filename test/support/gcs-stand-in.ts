@@ -16,6 +16,11 @@ export interface GcsStandIn {
   reset(): void;
   /** While on, every request is answered 503 (for fault tests). */
   setUnavailable(on: boolean): void;
+  /**
+   * Stops the server (connections refused, open ones cut) while keeping every object, or listens
+   * again on the same port: GCS unreachable rather than answering errors.
+   */
+  setStopped(on: boolean): Promise<void>;
   /** Requests received so far (including those answered 503). */
   readonly requests: number;
 }
@@ -327,12 +332,14 @@ export async function startGcsStandIn(options: GcsStandInOptions = {}): Promise<
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
 
   return {
     url: origin,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve(); // stopped by setStopped
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
@@ -342,6 +349,22 @@ export async function startGcsStandIn(options: GcsStandInOptions = {}): Promise<
     },
     setUnavailable: (on) => {
       unavailable = on;
+    },
+    setStopped: async (on) => {
+      if (on === !server.listening) return;
+      if (on) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      } else {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      }
     },
     get requests() {
       return requests;
