@@ -79,7 +79,7 @@ describe('shared state across worker processes (issue 5)', () => {
         await scenario.startWorkers(1);
         // The emulator never redelivers part of a killed client's messages; publish those again
         // (same ids), as Pub/Sub's redelivery would bring them (see e2e-emulator notes in the report).
-        const republished = await scenario.redeliverWhenStalled(15_000, 120_000);
+        const republished = await scenario.redeliverWhenStalled(15_000, 120_000, { neverSettled: true });
         await scenario.waitForAll(30_000);
         const settled = Date.now();
         expect(await scenario.stopWorkers()).toEqual([0, 0]);

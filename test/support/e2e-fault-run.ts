@@ -56,7 +56,7 @@ export async function runFaultScenario(plan: FaultPlan): Promise<FaultResult> {
     // fault, whatever stalls with a redelivery owed is published again (counted as `republished`).
     const faultDone = new AbortController();
     const rescuer = plan.rescueDuringFault
-      ? scenario.redeliverWhenStalled(15_000, plan.timeoutMs, faultDone.signal)
+      ? scenario.redeliverWhenStalled(15_000, plan.timeoutMs, { stop: faultDone.signal, neverSettled: true })
       : Promise.resolve(0);
     try {
       await plan.inject(scenario);
@@ -64,7 +64,9 @@ export async function runFaultScenario(plan: FaultPlan): Promise<FaultResult> {
       faultDone.abort();
       await rescuer;
     }
-    await scenario.redeliverWhenStalled(15_000, plan.timeoutMs);
+    await scenario.redeliverWhenStalled(15_000, plan.timeoutMs, {
+      neverSettled: plan.rescueDuringFault ?? false,
+    });
     await scenario.waitForAll(plan.timeoutMs);
     const exitCodes = await scenario.stopWorkers();
     const { report, figures } = await scenario.judge();

@@ -1,8 +1,9 @@
 import type { LedgerRecord } from '../../src/channels/ledger/types.js';
-import { CHANNELS } from '../../src/channels/types.js';
+import { CHANNELS, type ChannelName, type FinalOutcome } from '../../src/channels/types.js';
 import type { DeadLetter } from '../../src/dlq/dead-letter-record.js';
 import type { CorpusEntry } from './e2e-corpus.js';
 import { type DoneRecords, type GitHubEffect, parseDigest, type SlackDigest } from './e2e-observations.js';
+import type { LoggedSettlement } from './e2e-worker.js';
 import type { RecordedRequest as SlackRequest } from './slack-stand-in.js';
 
 /** Everything the run left behind, read after the workers are quiet. */
@@ -20,6 +21,12 @@ export interface RunRecords {
   /** The GitHub stand-in's OpenAPI violations (described). */
   readonly githubViolations: readonly string[];
   readonly deadLetters: readonly DeadLetter[];
+  /**
+   * Each finding's last settlement from the workers' logs. When a done-record could not be written
+   * (the store was down) the relay still acks a message whose channels are all final, by design;
+   * the outcome of such an acked settlement is then taken from the log (and noted).
+   */
+  readonly loggedSettlements?: ReadonlyMap<string, LoggedSettlement>;
   readonly ledger: readonly LedgerRecord[];
   /** DEDUPE_WINDOW_S; the run must fit in it for the "announced once" checks. */
   readonly dedupeWindowS: number;
@@ -62,6 +69,19 @@ function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T
 export function checkInvariants(run: RunRecords): InvariantReport {
   const violations: string[] = [];
   const notes: string[] = [];
+  const fromLogs: string[] = [];
+  /** The final outcome: the done-record, else what an acked settlement logged. */
+  const outcomeOf = (id: string, channel: ChannelName): FinalOutcome | undefined => {
+    const recorded = run.done.outcome(id, channel);
+    if (recorded) return recorded;
+    const logged = run.loggedSettlements?.get(id);
+    const text = logged?.kind === 'ack' ? logged.outcomes.get(channel) : undefined;
+    if (!text) return undefined;
+    const [kind, reason] = text.split(':');
+    if (kind === 'sent') return { kind: 'sent' };
+    if (kind === 'dropped') return { kind: 'dropped', reason: reason as never };
+    return undefined;
+  };
   const byId = new Map(run.corpus.map((e) => [e.finding.id, e.finding]));
   const dead = groupBy(
     run.deadLetters.filter((l) => l.findingId !== undefined),
@@ -74,7 +94,8 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     const onDlq = dead.has(finding.id);
     let final = 0;
     for (const channel of CHANNELS) {
-      const o = run.done.outcome(finding.id, channel);
+      const o = outcomeOf(finding.id, channel);
+      if (o && !run.done.outcome(finding.id, channel)) fromLogs.push(`${finding.id}/${channel}`);
       if (o) {
         final += 1;
         bump(outcomes, `${channel}:${o.kind}${o.kind === 'dropped' ? `:${o.reason}` : ''}`);
@@ -87,6 +108,10 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     }
     if (onDlq) bump(outcomes, final === CHANNELS.length ? 'dead-letter (all channels done)' : 'dead-letter');
   }
+  if (fromLogs.length > 0)
+    notes.push(
+      `${fromLogs.length} final outcomes are known from the workers' logs only: acked while their done-record could not be written (e.g. ${fromLogs.slice(0, 3).join(', ')})`,
+    );
   const byReason: Record<string, number> = {};
   for (const letter of run.deadLetters) {
     bump(byReason, letter.reason);
@@ -106,7 +131,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     if (d.covers === undefined) violations.push(`slack digest ${i}: no finding count in its header`);
   });
   const covered = digests.reduce((sum, d) => sum + (d.covers ?? 0), 0);
-  const slackSent = run.corpus.filter((e) => run.done.outcome(e.finding.id, 'slack')?.kind === 'sent');
+  const slackSent = run.corpus.filter((e) => outcomeOf(e.finding.id, 'slack')?.kind === 'sent');
   if (covered !== slackSent.length) {
     violations.push(
       covered > slackSent.length
@@ -121,13 +146,11 @@ export function checkInvariants(run: RunRecords): InvariantReport {
   for (const [key, where] of listedIn) {
     if (where.length > 1)
       violations.push(`slack: ${key} is listed in ${where.length} digests (${where.join(', ')})`);
-    if (!key.startsWith('group:') && run.done.outcome(key, 'slack')?.kind !== 'sent')
-      violations.push(
-        `slack: ${key} was posted but its slack outcome is ${run.done.outcome(key, 'slack')?.kind}`,
-      );
+    if (!key.startsWith('group:') && outcomeOf(key, 'slack')?.kind !== 'sent')
+      violations.push(`slack: ${key} was posted but its slack outcome is ${outcomeOf(key, 'slack')?.kind}`);
   }
   for (const [fp, entries] of groupBy(run.corpus, (e) => e.finding.fingerprint)) {
-    const kinds = entries.map((e) => run.done.outcome(e.finding.id, 'slack')?.kind);
+    const kinds = entries.map((e) => outcomeOf(e.finding.id, 'slack')?.kind);
     const sent = kinds.filter((k) => k === 'sent').length;
     if (sent > 1)
       violations.push(`slack: fingerprint ${fp} announced ${sent} times within the dedupe window`);
@@ -156,7 +179,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
       continue;
     }
     if (made.length > 1) violations.push(`github: ${eventId} made ${made.length} side effects: ${where}`);
-    const outcome = run.done.outcome(eventId, 'github');
+    const outcome = outcomeOf(eventId, 'github');
     if (outcome?.kind !== 'sent') {
       const why = dead.has(eventId)
         ? 'dead-lettered'
@@ -165,7 +188,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     }
   }
   for (const { finding } of run.corpus) {
-    const o = run.done.outcome(finding.id, 'github');
+    const o = outcomeOf(finding.id, 'github');
     if (o?.kind !== 'sent') continue;
     const target = /^(created|commented on) (\S+)#(\d+)$/.exec(o.detail ?? '');
     const made = effects.find(
@@ -183,7 +206,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     run.corpus.filter((e) => e.finding.repo),
     (e) => `${e.finding.repo!.toLowerCase()} ${e.finding.fingerprint}`,
   )) {
-    const settled = entries.some((e) => run.done.outcome(e.finding.id, 'github'));
+    const settled = entries.some((e) => outcomeOf(e.finding.id, 'github'));
     const hasIssue = effects.some(
       (e) => e.kind === 'issue' && `${e.repo.toLowerCase()} ${e.fingerprint}` === key,
     );
@@ -208,7 +231,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
 
   // 4. The ledger holds exactly the dry-run outcomes.
   for (const [id, records] of groupBy(run.ledger, (r) => r.findingId)) {
-    if (run.done.outcome(id, 'github')?.kind !== 'dry-run')
+    if (outcomeOf(id, 'github')?.kind !== 'dry-run')
       violations.push(`ledger: ${records.length} record(s) for ${id}, whose github outcome is not dry-run`);
     if (records.length > 1) violations.push(`ledger: ${records.length} records for ${id}`);
   }

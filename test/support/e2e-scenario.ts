@@ -17,6 +17,7 @@ import {
   addLogFigures,
   type E2eWorker,
   emptyFigures,
+  type LoggedSettlement,
   lastSettlements,
   spawnE2eWorker,
   type WorkerLogFigures,
@@ -212,21 +213,23 @@ export class Scenario {
 
   /**
    * Publishes again (same data, same id) every unfinished finding whose message Pub/Sub owes a
-   * redelivery: its last settlement was a nack, or no worker ever settled it (it was in a killed
-   * worker's hands). Emulator 0.8.20 never redelivers some of those (see the report); the relay
-   * must treat the copy as the same event. A finding whose last settlement was an ack is never
-   * published again: if it is unfinished, the relay lost it, and the invariants must say so.
+   * redelivery and has not made it: its last settlement was a nack more than `overdueMs` ago, or
+   * (after a SIGKILL, `neverSettled`) no worker ever logged a settlement for it. Emulator 0.8.20
+   * drops some of those (see the report); the relay must treat the copy as the same event. A
+   * finding whose last settlement was an ack is never published again: if it lacks an outcome,
+   * the relay lost it, and the invariants say so.
    */
-  async redeliverUnfinished(): Promise<number> {
+  async redeliverUnfinished(opts: { neverSettled?: boolean; overdueMs?: number } = {}): Promise<number> {
     await this.progress();
     const dead = this.dlq.ids();
-    const last = lastSettlements(this.workers.map((w) => w.output()));
-    const unfinished = this.corpus.filter(
-      (e) =>
-        !dead.has(e.finding.id) &&
-        last.get(e.finding.id) !== 'ack' &&
-        !(this.done.outcome(e.finding.id, 'slack') && this.done.outcome(e.finding.id, 'github')),
-    );
+    const last = this.settlements(true);
+    const overdue = Date.now() - (opts.overdueMs ?? 20_000);
+    const unfinished = this.corpus.filter((e) => {
+      const id = e.finding.id;
+      if (dead.has(id) || (this.done.outcome(id, 'slack') && this.done.outcome(id, 'github'))) return false;
+      const settled = last.get(id);
+      return settled ? settled.kind === 'nack' && settled.at < overdue : opts.neverSettled === true;
+    });
     const topic = this.pubsub.topic(this.names.findingsTopic, {
       batching: { maxMessages: 500, maxMilliseconds: 10 },
     });
@@ -237,13 +240,27 @@ export class Scenario {
     return unfinished.length;
   }
 
+  private settlementCache: { at: number; map: Map<string, LoggedSettlement> } | undefined;
+
+  /** The workers' logged settlements, parsed at most every 5 s unless `fresh`. */
+  settlements(fresh = false): Map<string, LoggedSettlement> {
+    if (fresh || !this.settlementCache || Date.now() - this.settlementCache.at > 5_000)
+      this.settlementCache = { at: Date.now(), map: lastSettlements(this.workers.map((w) => w.output())) };
+    return this.settlementCache.map;
+  }
+
   republished = 0;
 
   /**
    * Until every finding is finished (or the timeout): whenever none has finished for `quietMs`,
    * publishes the unfinished ones again. Returns how many copies were published.
    */
-  async redeliverWhenStalled(quietMs: number, timeoutMs: number, stop?: AbortSignal): Promise<number> {
+  async redeliverWhenStalled(
+    quietMs: number,
+    timeoutMs: number,
+    opts: { stop?: AbortSignal; neverSettled?: boolean } = {},
+  ): Promise<number> {
+    const stop = opts.stop;
     const deadline = Date.now() + timeoutMs;
     const before = this.republished;
     let last = -1;
@@ -253,7 +270,7 @@ export class Scenario {
       if (complete >= this.corpus.length) break;
       if (complete !== last) [last, since] = [complete, Date.now()];
       else if (Date.now() - since >= quietMs) {
-        await this.redeliverUnfinished();
+        await this.redeliverUnfinished({ neverSettled: opts.neverSettled ?? false });
         since = Date.now();
       }
       await new Promise((r) => setTimeout(r, 500));
@@ -265,9 +282,15 @@ export class Scenario {
   async progress(): Promise<{ complete: number; done: number; deadLettered: number }> {
     const done = await this.done.refresh();
     const dead = this.dlq.ids();
+    const acked = (id: string) => {
+      const s = this.settlements().get(id);
+      const final = (o: string | undefined) => o !== undefined && (o === 'sent' || o.startsWith('dropped'));
+      return s?.kind === 'ack' && final(s.outcomes.get('slack')) && final(s.outcomes.get('github'));
+    };
     const complete = this.corpus.filter(
       (e) =>
         dead.has(e.finding.id) ||
+        acked(e.finding.id) ||
         (this.done.outcome(e.finding.id, 'slack') && this.done.outcome(e.finding.id, 'github')),
     ).length;
     return { complete, done, deadLettered: dead.size };
@@ -312,7 +335,7 @@ export class Scenario {
 
   /** Makes the file store unusable (its root becomes a file) or the GCS stand-in answer 503. */
   async setStoreUnavailable(on: boolean): Promise<void> {
-    if (this.gcs) return this.gcs.setUnavailable(on);
+    if (this.gcs) return this.gcs.setStopped(on); // GCS unreachable: connections refused
     // Swap the symlink atomically (rename over it), so no worker ever sees no root at all and
     // creates a fresh one by `mkdir -p`.
     const next = `${this.storeLink}.next`;
@@ -337,6 +360,7 @@ export class Scenario {
         (v) => `${v.method} ${v.path} ${v.where}: ${v.errors.join('; ')}`,
       ),
       deadLetters: this.dlq.letters,
+      loggedSettlements: this.settlements(true),
       ledger: await ledgerOf(this.store, 'dev'),
       dedupeWindowS: 86_400,
     });

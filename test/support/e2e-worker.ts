@@ -150,17 +150,33 @@ export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLog
   return into;
 }
 
+/** A finding's last settlement as its worker logged it, with the outcome per channel. */
+export interface LoggedSettlement {
+  readonly at: number;
+  kind: 'ack' | 'nack' | 'dead-letter';
+  /** `sent`, `dropped:duplicate`, `transient`, … per channel. */
+  readonly outcomes: Map<string, string>;
+}
+
 /**
  * How each finding's LAST settlement went, from the workers' logs: every settlement logs one
  * `outcome` line per channel, and a nack or dead letter also logs a line with `settlement`, at the
  * same instant. A finding absent here was never settled by any worker (lost with a killed one).
  */
-export function lastSettlements(outputs: readonly string[]): Map<string, 'ack' | 'nack' | 'dead-letter'> {
-  const seen = new Map<string, { at: number; kind: 'ack' | 'nack' | 'dead-letter' }>();
+export function lastSettlements(outputs: readonly string[]): Map<string, LoggedSettlement> {
+  const seen = new Map<string, LoggedSettlement>();
   for (const output of outputs) {
     for (const line of output.split('\n')) {
       if (!line.includes('"findingId"')) continue;
-      let entry: { time?: number; findingId?: string; message?: string; settlement?: { kind?: string } };
+      let entry: {
+        time?: number;
+        findingId?: string;
+        message?: string;
+        channel?: string;
+        outcome?: string;
+        reason?: string;
+        settlement?: { kind?: string };
+      };
       try {
         entry = JSON.parse(line);
       } catch {
@@ -168,14 +184,23 @@ export function lastSettlements(outputs: readonly string[]): Map<string, 'ack' |
       }
       const { findingId, time } = entry;
       if (typeof findingId !== 'string' || typeof time !== 'number') continue;
-      const previous = seen.get(findingId);
-      const kind = entry.settlement?.kind;
-      if (kind === 'nack' || kind === 'dead-letter') {
-        if (!previous || previous.at <= time) seen.set(findingId, { at: time, kind });
-      } else if (entry.message === 'outcome' && (!previous || previous.at < time)) {
-        seen.set(findingId, { at: time, kind: 'ack' }); // a nack line at the same instant overrides it
+      // The lines of one settlement are written one after the other (a millisecond may pass):
+      // an outcome for a channel already seen, or a gap, starts the next settlement.
+      let current = seen.get(findingId);
+      const isOutcome = entry.message === 'outcome';
+      if (current && time < current.at) continue;
+      if (!current || time - current.at > 1_000 || (isOutcome && current.outcomes.has(entry.channel ?? ''))) {
+        current = { at: time, kind: 'ack', outcomes: new Map() };
+        seen.set(findingId, current);
       }
+      const kind = entry.settlement?.kind;
+      if (kind === 'nack' || kind === 'dead-letter') current.kind = kind;
+      else if (entry.message === 'outcome' && entry.channel && entry.outcome)
+        current.outcomes.set(
+          entry.channel,
+          entry.reason ? `${entry.outcome}:${entry.reason}` : entry.outcome,
+        );
     }
   }
-  return new Map([...seen].map(([id, s]) => [id, s.kind]));
+  return seen;
 }
