@@ -232,7 +232,7 @@ const SPECS = {
     default: '120000',
     example: '120000',
     description:
-      "Not in the contract table: lease of a side-effect claim; renewed every third of it while the side effect is in flight, taken over by another worker once a crashed worker's lease ends.",
+      "Not in the contract table: lease of a side-effect claim; renewed at half its length while the side effect is in flight, taken over by another worker once a crashed worker's lease ends.",
     secret: false,
     honoured: true,
   }),

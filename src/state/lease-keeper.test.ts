@@ -33,8 +33,8 @@ describe('lease keeper', () => {
     const { kept, other, clock } = setup();
     const token = await claimed(kept, 'evt-1');
     expect(await kept.renewDue()).toBe(0); // too fresh to renew
-    for (let i = 0; i < 6; i++) {
-      clock.advance(LEASE / 3);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(LEASE / 2);
       expect(await kept.renewDue()).toBe(1);
     }
     // Two leases have passed since the claim: unrenewed, w2 would have taken it over by now.
@@ -84,7 +84,7 @@ describe('lease keeper', () => {
     const { kept, clock, problems } = setup(flaky);
     const token = await claimed(kept, 'evt-4');
     down = true;
-    clock.advance(LEASE / 3);
+    clock.advance(LEASE / 2);
     expect(await kept.renewDue()).toBe(1);
     expect(problems).toEqual([expect.objectContaining({ lost: false, error: 'ECONNREFUSED' })]);
     expect(kept.kept).toBe(1);
@@ -112,7 +112,7 @@ describe('lease keeper', () => {
     };
     const { kept, other, clock } = setup(slowSwap);
     const token = await claimed(kept, 'evt-5');
-    clock.advance(LEASE / 3);
+    clock.advance(LEASE / 2);
     const renewing = kept.renewDue();
     const releasing = kept.release(token);
     await new Promise((r) => setImmediate(r));
