@@ -8,7 +8,7 @@ import { createMemoryStore } from '../state/memory-store.js';
 import { type StateStore, StoreUnavailableError } from '../state/store.js';
 import { dedupeStage } from './dedupe.js';
 import { recordStage } from './record.js';
-import { STORE_OUTAGE_WAIT_MS } from './store-wait.js';
+import { STORE_OUTAGE_WAIT_MS } from '../lib/store-wait.js';
 import { inboundMessage } from './test-envelope.js';
 import type { Envelope } from './types.js';
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubSink } from '../../src/channels/github/github-sink.js';
 import { findMarker, markerFor } from '../../src/channels/github/marker.js';
 import { createMemoryStore } from '../../src/state/memory-store.js';
+import { type StateStore, StoreUnavailableError } from '../../src/state/store.js';
 import { deliverItem, type Kit, makeFinding, REPO, startKit } from './github-kit.js';
 
 let kit: Kit;
@@ -189,6 +190,35 @@ describe('GitHub sink (REAL) against the stand-in', () => {
     expect(kit.gh.issues(REPO)).toHaveLength(1);
   });
 
+  it('rides out a store failure between creating an issue and indexing it: one issue, no lease wait', async () => {
+    const memory = createMemoryStore();
+    let failures = 0;
+    const store: StateStore = {
+      location: memory.location,
+      createIfAbsent: (k, d) => memory.createIfAbsent(k, d),
+      read: (k) => memory.read(k),
+      delete: (k, g) => memory.delete(k, g),
+      list: (p) => memory.list(p),
+      // The write that records the created issue in the index fails once (GCS 503).
+      compareAndSwap: async (k, g, d) => {
+        if (failures === 0 && String(d).includes('"state":"open"')) {
+          failures += 1;
+          throw new StoreUnavailableError(`index "${k}": 503 backendError`);
+        }
+        return memory.compareAndSwap(k, g, d);
+      },
+    };
+    kit = await startKit({ sink: { store } });
+    const [outcome] = await kit.deliver([deliverItem(makeFinding({ id: 'e1' }))]);
+    // Not handed back (a burnt delivery attempt), and not left waiting 5 min on its own
+    // 'creating' claim: the retry takes the claim over and adopts the issue by its marker.
+    expect(outcome).toEqual({ kind: 'sent', detail: `created ${REPO}#1` });
+    expect(failures).toBe(1);
+    expect(writes()).toHaveLength(1);
+    const [again] = await kit.deliver([deliverItem(makeFinding({ id: 'e2' }))]);
+    expect(again).toEqual({ kind: 'dropped', reason: 'duplicate' });
+  });
+
   it('creates each issue exactly once when one write in three answers 502', async () => {
     kit = await startKit();
     kit.gh.setFault({ kind: 'status', status: 502, everyNth: 3, method: 'POST' });
@@ -254,8 +284,8 @@ describe('GitHub sink (REAL) against the stand-in', () => {
     expect(kit.gh.issues(REPO)).toHaveLength(0);
   });
 
-  it('drops a finding without a repo (no-repo) and keeps the store down transient', async () => {
-    kit = await startKit();
+  it('drops a finding without a repo (no-repo) and hands a lasting store outage back as transient', async () => {
+    kit = await startKit({ sink: { storeOutageWaitMs: 300 } });
     const [noRepo] = await kit.deliver([deliverItem(makeFinding({ id: 'e1', repo: undefined }))]);
     expect(noRepo).toEqual({ kind: 'dropped', reason: 'no-repo' });
     kit.store.setUnavailable(true);

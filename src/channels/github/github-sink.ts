@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { defaultRetryPolicy, type RetryPolicy } from '../../lib/retry.js';
-import type { StateStore } from '../../state/store.js';
+import { untilStoreAnswers } from '../../lib/store-wait.js';
+import { type StateStore, StoreUnavailableError } from '../../state/store.js';
 import type { LedgerWriter } from '../ledger/types.js';
 import type { ChannelSink, DeliveryItem, Outcome } from '../types.js';
 import type { GitHubClient } from './client.js';
@@ -30,6 +31,8 @@ export interface GitHubSinkDeps {
   readonly stateRecheckMs?: number;
   /** Retries of a create within one delivery. Default lib/retry's defaultRetryPolicy. */
   readonly retryPolicy?: RetryPolicy;
+  /** How long one delivery waits out a state store outage before handing back. Default 60 s. */
+  readonly storeOutageWaitMs?: number;
   /** Fingerprint groups handled at once. Default 8 (writes are paced by the client anyway). */
   readonly concurrency?: number;
 }
@@ -70,7 +73,18 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
       }
       if (!deps.client)
         return { kind: 'transient', cause: 'GitHub REAL delivery without a client (no token configured)' };
-      return await deliverReal({ ...settings, client: deps.client, index: realIndex }, scope, target);
+      const client = deps.client;
+      // A store outage mid-delivery (an issue created, its index entry not yet written) is
+      // waited out here rather than handed back: every hand-back burns a delivery attempt.
+      return await untilStoreAnswers(
+        () => deliverReal({ ...settings, client, index: realIndex }, scope, target),
+        { clock: deps.clock, signal: scope.signal },
+        () => undefined,
+        {
+          retryIf: (error) => error instanceof StoreUnavailableError,
+          ...(deps.storeOutageWaitMs === undefined ? {} : { maxWaitMs: deps.storeOutageWaitMs }),
+        },
+      );
     } catch (error) {
       // The store being unreachable (or a shutdown) leaves the finding to be redelivered.
       return { kind: 'transient', cause: `GitHub delivery: ${describe(error)}` };

@@ -39,7 +39,11 @@ export async function deliverReal(
       }
     } else if (record.entry.state === 'creating' || record.entry.number === undefined) {
       const lease = record.entry.leaseUntil ?? 0;
-      if (lease > now) {
+      // Left by this same event (its claim per event and channel is ours now, so no other
+      // delivery of it runs): an earlier attempt stopped after the create, e.g. the store failed
+      // before the entry was updated. Taken over at once; the fresh lookup adopts its issue.
+      const ownEarlierAttempt = record.entry.findingId === finding.id;
+      if (lease > now && !ownEarlierAttempt) {
         return {
           kind: 'transient',
           cause: `GitHub issue for this fingerprint is being created by ${record.entry.holder ?? 'another worker'}`,
