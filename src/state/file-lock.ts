@@ -1,35 +1,91 @@
 import { randomUUID } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FileLockOptions {
-  /** A lock held unchanged this long (summed over our own waits) belongs to a crashed holder. */
+  /** A lock whose content stays unchanged this long (summed over our own waits) belongs to a crashed holder. */
   staleMs: number;
+  /**
+   * Where this process keeps its holder file. Every lock path must be on the same file system
+   * (a lock is a hard link to the holder file).
+   */
+  holderDir: string;
 }
 
 /**
- * Per-path mutual exclusion across processes on one machine: a lock file created with `wx`
- * holding a unique token. Within one process, callers queue on a promise chain first, so only
- * one of them polls the file. Age is measured by the waits of the one who polls, so no wall clock
- * is read: a lock seen with the same token for `staleMs` of waiting is broken (crashed holder).
+ * Per-path mutual exclusion across processes on one machine.
+ *
+ * A lock is a hard link, at the lock path, to this process's *holder file*: `link()` is atomic
+ * and fails with EEXIST while anyone holds the path, like an exclusive create, but allocates no
+ * inode. (Creating and deleting a lock file per write was the file store's main cost on ext4:
+ * every new inode is searched for past the recently deleted ones.) Within one process, callers
+ * queue on a promise chain first, so only one of them polls the file, and a process never holds
+ * one path twice at a time.
+ *
+ * Staleness, as before, is measured by the waits of the one who polls, so no wall clock is read:
+ * a lock whose *content* stays the same for `staleMs` of waiting is broken (crashed holder). The
+ * holder file holds `host pid uuid beat`; before linking, a holder whose content is older than
+ * 1/16 of `staleMs` (monotonic time) rewrites it with the next beat, so a process that keeps
+ * locking shows fresh content, and a lock stays unchanged that long only if one holding lasted
+ * at least 15/16 of `staleMs` (the old scheme: a new token per holding, the whole `staleMs`).
+ *
+ * Releasing needs no read-back when the holding was short: a breaker must have seen the lock
+ * unchanged for `staleMs`, so a holding shorter than half of it cannot have been broken. A longer
+ * one is checked, so a broken and re-taken lock of someone else is left alone.
  */
 export function createFileLocks(options: FileLockOptions) {
+  const { staleMs, holderDir } = options;
   const queues = new Map<string, Promise<unknown>>();
+  const id = `${hostname()} ${process.pid} ${randomUUID()}`;
+  const holderPath = `${holderDir}/${id.replaceAll(/[^A-Za-z0-9.-]/g, '_')}`;
+  const beatEveryMs = staleMs / 16;
+  let beat = 0;
+  let beatAt = Number.NEGATIVE_INFINITY;
+  let beating: Promise<void> | undefined;
 
-  const acquire = async (lockPath: string): Promise<string> => {
-    const token = `${hostname()} ${process.pid} ${randomUUID()}`;
+  /** Writes the next beat into the holder file (creating it, and its directory, if needed). */
+  const writeBeat = (): Promise<void> => {
+    beating ??= (async () => {
+      const content = `${id} ${++beat}`;
+      const startedAt = performance.now();
+      try {
+        await writeFile(holderPath, content);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw error;
+        await mkdir(holderDir, { recursive: true });
+        await writeFile(holderPath, content);
+      }
+      holderFiles.add(holderPath);
+      beatAt = startedAt;
+    })().finally(() => {
+      beating = undefined;
+    });
+    return beating;
+  };
+
+  const acquire = async (lockPath: string): Promise<number> => {
     let seen: string | undefined;
     let seenForMs = 0;
     let delayMs = 1;
     for (;;) {
+      if (performance.now() - beatAt >= beatEveryMs) await writeBeat();
+      const startedAt = performance.now();
       try {
-        await writeFile(lockPath, token, { flag: 'wx' });
-        return token;
+        await link(holderPath, lockPath);
+        return startedAt;
       } catch (error) {
         if (errnoOf(error) === 'ENOENT') {
+          // The lock's directory is missing, or our holder file was removed: make both, again.
           await mkdir(dirname(lockPath), { recursive: true });
+          beatAt = Number.NEGATIVE_INFINITY;
+          continue;
+        }
+        if (errnoOf(error) === 'EMLINK') {
+          // Our holder file is linked from as many held locks as the file system allows.
+          await sleep(1);
           continue;
         }
         if (errnoOf(error) !== 'EEXIST') throw error;
@@ -37,7 +93,7 @@ export function createFileLocks(options: FileLockOptions) {
       const holder = await readFile(lockPath, 'utf8').catch(absentAs(undefined));
       if (holder === undefined) continue; // released meanwhile
       if (holder !== seen) [seen, seenForMs] = [holder, 0];
-      if (seenForMs >= options.staleMs) {
+      if (seenForMs >= staleMs) {
         await breakStaleLock(lockPath, holder);
         seen = undefined;
         continue;
@@ -48,22 +104,24 @@ export function createFileLocks(options: FileLockOptions) {
     }
   };
 
-  const release = async (lockPath: string, token: string): Promise<void> => {
-    // Only our own lock: if ours was broken as stale and taken by someone else, leave theirs.
-    if ((await readWholeFile(lockPath).catch(absentAs(undefined)))?.toString('utf8') === token) {
-      await unlink(lockPath).catch(absentAs(undefined));
+  const release = async (lockPath: string, acquiredAt: number): Promise<void> => {
+    if (performance.now() - acquiredAt >= staleMs / 2) {
+      // Long enough to have been broken as stale: only our own lock goes, never a later holder's.
+      const holder = await readFile(lockPath, 'utf8').catch(absentAs(undefined));
+      if (holder === undefined || !holder.startsWith(`${id} `)) return;
     }
+    await unlink(lockPath).catch(absentAs(undefined));
   };
 
   return {
     /** Runs `critical` while holding the lock at `lockPath`. */
     withLock<T>(lockPath: string, critical: () => Promise<T>): Promise<T> {
       const run = async () => {
-        const token = await acquire(lockPath);
+        const acquiredAt = await acquire(lockPath);
         try {
           return await critical();
         } finally {
-          await release(lockPath, token);
+          await release(lockPath, acquiredAt);
         }
       };
       const previous = queues.get(lockPath) ?? Promise.resolve();
@@ -79,10 +137,25 @@ export function createFileLocks(options: FileLockOptions) {
 }
 
 /**
+ * Holder files of this process, removed when it exits normally. A crashed process leaves its
+ * holder file (a few bytes) behind; its locks are broken as stale all the same.
+ */
+const holderFiles = new Set<string>();
+process.once('exit', () => {
+  for (const path of holderFiles) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
  * Moves the lock aside atomically (rename), so of several breakers only one gets it. If what it
  * moved is not the stale lock (its holder released and someone re-locked in between) it is put back.
  */
-async function breakStaleLock(lockPath: string, staleToken: string): Promise<void> {
+async function breakStaleLock(lockPath: string, staleContent: string): Promise<void> {
   const aside = `${lockPath}-stale-${randomUUID()}`;
   try {
     await rename(lockPath, aside);
@@ -90,7 +163,7 @@ async function breakStaleLock(lockPath: string, staleToken: string): Promise<voi
     if (errnoOf(error) === 'ENOENT') return;
     throw error;
   }
-  if ((await readFile(aside, 'utf8')) !== staleToken) await link(aside, lockPath).catch(() => undefined);
+  if ((await readFile(aside, 'utf8')) !== staleContent) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside);
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,51 @@ describe('file store specifics', () => {
     await expect(store.createIfAbsent('x/k', 'v')).rejects.toThrow(/corrupt/);
     await expect(store.createIfAbsent('x/other', 'v')).resolves.toBeDefined();
     await expect(store.createIfAbsent('x/other', 'v')).rejects.toBeInstanceOf(PreconditionFailedError);
+  });
+
+  it('keeps a deleted key as a tombstone, so re-creating it is one exclusive swap to the next generation', async () => {
+    const root = await freshDir();
+    const store = createFileStore(root);
+    const { generation } = await store.createIfAbsent('t/k', 'v1');
+    const v2 = await store.compareAndSwap('t/k', generation, 'v2');
+    await store.delete('t/k', v2.generation);
+    expect(await readdir(join(root, 't'))).toEqual(['k~object']);
+    expect(await readFile(join(root, 't', 'k~object'), 'utf8')).toBe(`FRT1 ${v2.generation}\n`);
+    expect(await store.read('t/k')).toBeUndefined();
+    expect(await store.list('t/')).toEqual([]);
+    await expect(store.compareAndSwap('t/k', v2.generation, 'x')).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => createFileStore(root).createIfAbsent('t/k', `w${i}`)),
+    );
+    const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(winners).toHaveLength(1);
+    expect(Number(winners[0]!.generation)).toBe(Number(v2.generation) + 1);
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(PreconditionFailedError);
+    expect((await store.read('t/k'))?.data.toString()).toBe(winners[0]!.data.toString());
+    expect(await store.list('t/')).toEqual(['t/k']);
+    expect(await readdir(join(root, 't'))).toEqual(['k~object']);
+  });
+
+  it('creates a new key without a lock, and makes its directory once', async () => {
+    const root = await freshDir();
+    const store = createFileStore(root);
+    await Promise.all([store.createIfAbsent('d/e/one', '1'), store.createIfAbsent('d/e/two', '2')]);
+    expect((await readdir(join(root, 'd', 'e'))).sort()).toEqual(['one~object', 'two~object']);
+    expect(await readdir(root)).toEqual(['d']); // no holder file: nothing was locked
+    await rm(join(root, 'd'), { recursive: true }); // removed behind the store's back
+    await expect(store.createIfAbsent('d/e/one', 'again')).resolves.toMatchObject({ generation: '1' });
+  });
+
+  it('lists a corrupt object (reading it says what is wrong)', async () => {
+    const root = await freshDir();
+    const store = createFileStore(root);
+    await store.createIfAbsent('y/k', 'v');
+    await writeFile(join(root, 'y', 'k~object'), 'garbage');
+    expect(await store.list('y/')).toEqual(['y/k']);
   });
 
   it('refuses a relative root', () => {
