@@ -1,5 +1,3 @@
-import { type Dirent, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readLedger } from '../src/channels/ledger/ledger-reader.js';
 import { createFileStore } from '../src/state/file-store.js';
 
@@ -13,24 +11,10 @@ export interface StoreCensus {
   readonly stateObjects: { claims: number; fingerprints: number; issueIndex: number; other: number };
 }
 
-/** The file store keeps an object as `NAME~object` (see src/state/file-store.ts). */
-function objectKeys(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  let entries: Dirent[] = [];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const entry of entries) {
-    if (entry.isDirectory()) out.push(...objectKeys(join(dir, entry.name), `${prefix}${entry.name}/`));
-    else if (entry.name.endsWith('~object')) out.push(`${prefix}${entry.name.slice(0, -'~object'.length)}`);
-  }
-  return out;
-}
-
 export async function takeStoreCensus(storeDir: string): Promise<StoreCensus> {
-  const keys = objectKeys(storeDir);
+  // The store's own listing: it leaves out deleted keys (kept as tombstones) and its own files.
+  const store = createFileStore(storeDir);
+  const keys = await store.list('');
   const stateObjects = { claims: 0, fingerprints: 0, issueIndex: 0, other: 0 };
   let ledgerObjects = 0;
   for (const key of keys) {
@@ -40,7 +24,7 @@ export async function takeStoreCensus(storeDir: string): Promise<StoreCensus> {
     else if (/^state\/[^/]+\/github\/issue-index\//.test(key)) stateObjects.issueIndex++;
     else stateObjects.other++;
   }
-  const { records } = await readLedger(createFileStore(storeDir), {});
+  const { records } = await readLedger(store, {});
   const createIssue = records.filter((r) => r.action === 'create-issue').length;
   return {
     ledgerObjects,

@@ -7,7 +7,11 @@
  *   npx tsx bench/store-pattern.ts [--dir DIR] [--n N] [--reps R] [--count-ops]
  *
  * --count-ops counts file-system requests per finding with async_hooks (which itself costs CPU,
- * so CPU figures of that run are not comparable).
+ * so CPU figures of that run are not comparable). `sysMsPerFinding` is the kernel's share of the
+ * CPU (on ext4 without a journal, as here, mostly the search for a free inode past the recently
+ * deleted ones). Each run deletes its store at the end, and those deletions slow the next run's
+ * file creations on such a file system for a minute or more: compare runs alternated in one call
+ * (runStorePattern takes the store to use).
  */
 import { createHook } from 'node:async_hooks';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,16 +25,24 @@ import { type ClaimToken, createSideEffectClaims } from '../src/state/claims.js'
 import { createFileStore } from '../src/state/file-store.js';
 import { createFingerprintWindow } from '../src/state/fingerprint-window.js';
 import { scopeStore } from '../src/state/scoped-store.js';
+import type { StateStore } from '../src/state/store.js';
 import { round } from './stats.js';
 
 export interface StorePatternResult {
   readonly findingsPerS: number;
   readonly cpuMsPerFinding: number;
+  /** Of which in the kernel (system time), e.g. the file system's own work. */
+  readonly sysMsPerFinding: number;
   /** File-system requests per finding by async resource type (with --count-ops only). */
   readonly opsPerFinding?: Record<string, number>;
 }
 
-export async function runStorePattern(dir: string, n: number, countOps = false): Promise<StorePatternResult> {
+export async function runStorePattern(
+  dir: string,
+  n: number,
+  countOps = false,
+  makeStore: (root: string) => StateStore = createFileStore,
+): Promise<StorePatternResult> {
   const ops: Record<string, number> = {};
   const hook = countOps
     ? createHook({
@@ -41,7 +53,7 @@ export async function runStorePattern(dir: string, n: number, countOps = false):
     : undefined;
   const root = mkdtempSync(join(dir, 'store-pattern-'));
   try {
-    const state = scopeStore(createFileStore(root), 'state/staging');
+    const state = scopeStore(makeStore(root), 'state/staging');
     const claims = createSideEffectClaims(state, { holder: 'bench', leaseMs: 120_000, clock: systemClock });
     const window = createFingerprintWindow(state, { windowS: 86_400, clock: systemClock });
     const dryRun = new IssueIndex(state, 'dry-run');
@@ -71,6 +83,7 @@ export async function runStorePattern(dir: string, n: number, countOps = false):
     return {
       findingsPerS: round(n / seconds, 1),
       cpuMsPerFinding: round((used.user + used.system) / 1000 / n, 3),
+      sysMsPerFinding: round(used.system / 1000 / n, 3),
       ...(countOps
         ? { opsPerFinding: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, round(v / n, 1)])) }
         : {}),
