@@ -198,9 +198,9 @@ const SPECS = {
   GITHUB_CREATE_LEASE_MS: variable({
     concern: 'github',
     ...integerType(5_000, 3_600_000, 'ms'),
-    fallback: 300_000,
-    default: '300000',
-    example: '300000',
+    fallback: 120_000,
+    default: '120000',
+    example: '120000',
     description:
       "Not in the contract table: how long a worker's claim on creating one (repo, fingerprint) issue lasts before another worker may take it over (renewed just before the request goes out). Shorten it only in tests.",
     secret: false,

@@ -32,7 +32,7 @@ describe('loadConfig defaults', () => {
         apiUrl: 'https://api.github.com',
         minSeverity: 'info',
         writeIntervalMs: 3000,
-        createLeaseMs: 300_000,
+        createLeaseMs: 120_000,
       },
       storage: { uri: undefined, defaulted: false, claimLeaseMs: 120_000 },
       pubsub: {

@@ -39,7 +39,7 @@ export interface Config {
     readonly minSeverity: Severity;
     /** GITHUB_WRITE_INTERVAL_MS: spacing of writes (3 s, as Octokit paces writes that notify). */
     readonly writeIntervalMs: number;
-    /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (5 min). */
+    /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (2 min). */
     readonly createLeaseMs: number;
   };
   readonly storage: {

@@ -2,13 +2,13 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { findingSchema } from '../finding/schema.js';
 import type { Clock } from '../lib/clock.js';
+import { STORE_OUTAGE_WAIT_MS } from '../lib/store-wait.js';
 import { createSideEffectClaims } from '../state/claims.js';
 import { createFingerprintWindow } from '../state/fingerprint-window.js';
 import { createMemoryStore } from '../state/memory-store.js';
 import { type StateStore, StoreUnavailableError } from '../state/store.js';
 import { dedupeStage } from './dedupe.js';
 import { recordStage } from './record.js';
-import { STORE_OUTAGE_WAIT_MS } from '../lib/store-wait.js';
 import { inboundMessage } from './test-envelope.js';
 import type { Envelope } from './types.js';
 

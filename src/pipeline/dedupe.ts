@@ -1,7 +1,7 @@
 import type { ChannelName } from '../channels/types.js';
+import { untilStoreAnswers } from '../lib/store-wait.js';
 import { type ClaimsPort, type FingerprintWindowPort, isFinalOutcomeRecord } from './side-effect-claims.js';
 import type { Stage, StageContext } from './stage.js';
-import { untilStoreAnswers } from '../lib/store-wait.js';
 import type { Envelope } from './types.js';
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

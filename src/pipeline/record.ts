@@ -1,8 +1,8 @@
 import type { ChannelName } from '../channels/types.js';
 import { isFinal } from '../channels/types.js';
+import { untilStoreAnswers } from '../lib/store-wait.js';
 import type { ClaimsPort, FingerprintWindowPort } from './side-effect-claims.js';
 import type { Stage, StageContext } from './stage.js';
-import { untilStoreAnswers } from '../lib/store-wait.js';
 import type { Envelope } from './types.js';
 
 /** Records (or releases) the claims of one channel; see recordChannel. */

@@ -45,7 +45,7 @@ function input(f: Flags): MatrixInput {
       apiUrl: 'https://api.github.com',
       minSeverity: 'info',
       writeIntervalMs: 3000,
-      createLeaseMs: 300_000,
+      createLeaseMs: 120_000,
     },
     storage: { uri: f.storage, defaulted: false, claimLeaseMs: 120_000 },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE_KNOBS_AVAILABLE, SHORT_LEASES, untilIssues } from '../support/e2e-fault-run.js';
+import { SHORT_LEASES, untilIssues } from '../support/e2e-fault-run.js';
 import type { InvariantReport } from '../support/e2e-invariants.js';
 import { Scenario } from '../support/e2e-scenario.js';
 import { emulatorHost } from '../support/pubsub-fixtures.js';
@@ -57,42 +57,37 @@ describe('shared state across worker processes (issue 5)', () => {
     }
   }, 150_000);
 
-  // Waiting out the production leases (claims 120 s, GitHub creations 5 min) does not fit here.
-  it.skipIf(!LEASE_KNOBS_AVAILABLE)(
-    'one of two workers SIGKILLed mid-run: a fresh worker takes over, nothing lost or repeated',
-    async () => {
-      const scenario = await Scenario.start({
-        name: 'shared-kill',
-        count: COUNT,
-        emulatorHost: emulatorHost(),
-        env: SHORT_LEASES,
-      });
-      try {
-        const [victim] = await scenario.startWorkers(2);
-        const ready = Date.now();
-        await scenario.publish();
-        // Mid-run: about a quarter of the issues exist, both workers are busy creating the rest.
-        await untilIssues(scenario, 200);
-        victim!.kill('SIGKILL');
-        expect(await victim!.exited).toBe('SIGKILL');
-        const killed = Date.now();
-        await scenario.startWorkers(1);
-        // The emulator never redelivers part of a killed client's messages; publish those again
-        // (same ids), as Pub/Sub's redelivery would bring them (see e2e-emulator notes in the report).
-        const republished = await scenario.redeliverWhenStalled(15_000, 120_000, { neverSettled: true });
-        await scenario.waitForAll(30_000);
-        const settled = Date.now();
-        expect(await scenario.stopWorkers()).toEqual([0, 0]);
-        const { report, figures } = await scenario.judge();
-        expectInvariants(report, scenario);
-        console.info(
-          `[shared-state kill] killed after ${seconds(killed - ready)}, all settled ${seconds(settled - killed)} later; ` +
-            `${republished} published again after the stall, ${figures.workerLogs.redelivered} redelivered, notes: ${report.notes.length}`,
-        );
-      } finally {
-        await scenario.close();
-      }
-    },
-    240_000,
-  );
+  it('one of two workers SIGKILLed mid-run: a fresh worker takes over, nothing lost or repeated', async () => {
+    const scenario = await Scenario.start({
+      name: 'shared-kill',
+      count: COUNT,
+      emulatorHost: emulatorHost(),
+      env: SHORT_LEASES,
+    });
+    try {
+      const [victim] = await scenario.startWorkers(2);
+      const ready = Date.now();
+      await scenario.publish();
+      // Mid-run: about a quarter of the issues exist, both workers are busy creating the rest.
+      await untilIssues(scenario, 200);
+      victim!.kill('SIGKILL');
+      expect(await victim!.exited).toBe('SIGKILL');
+      const killed = Date.now();
+      await scenario.startWorkers(1);
+      // The emulator never redelivers part of a killed client's messages; publish those again
+      // (same ids), as Pub/Sub's redelivery would bring them (see e2e-emulator notes in the report).
+      const republished = await scenario.redeliverWhenStalled(15_000, 120_000, { neverSettled: true });
+      await scenario.waitForAll(30_000);
+      const settled = Date.now();
+      expect(await scenario.stopWorkers()).toEqual([0, 0]);
+      const { report, figures } = await scenario.judge();
+      expectInvariants(report, scenario);
+      console.info(
+        `[shared-state kill] killed after ${seconds(killed - ready)}, all settled ${seconds(settled - killed)} later; ` +
+          `${republished} published again after the stall, ${figures.workerLogs.redelivered} redelivered, notes: ${report.notes.length}`,
+      );
+    } finally {
+      await scenario.close();
+    }
+  }, 240_000);
 });

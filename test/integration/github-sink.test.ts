@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubSink } from '../../src/channels/github/github-sink.js';
+import { IssueIndex } from '../../src/channels/github/issue-index.js';
 import { findMarker, markerFor } from '../../src/channels/github/marker.js';
 import { createMemoryStore } from '../../src/state/memory-store.js';
 import { type StateStore, StoreUnavailableError } from '../../src/state/store.js';
@@ -77,8 +78,36 @@ describe('GitHub sink (REAL) against the stand-in', () => {
     const kinds = [ra.get(a)!.kind, rb.get(b)!.kind];
     expect(kit.gh.issues(REPO)).toHaveLength(1);
     expect(kinds.filter((k) => k === 'sent')).toHaveLength(1);
-    // The loser counts it as a duplicate, or waits (transient) while the winner's claim is held.
-    expect(kinds.filter((k) => k === 'dropped' || k === 'transient')).toHaveLength(1);
+    // The loser waits for the winner's create, then counts itself a duplicate (no hand-back).
+    expect(kinds.filter((k) => k === 'dropped')).toHaveLength(1);
+  });
+
+  it("waits a bounded time on another worker's creation claim, then hands back with its lease", async () => {
+    kit = await startKit({ sink: { creationWaitMs: 300 } });
+    // A creator that crashed mid-create left its 'creating' claim with 5 minutes of lease.
+    const now = kit.clock.now();
+    await new IssueIndex(kit.store, 'real').create(REPO, 'fr1:lodash', {
+      state: 'creating',
+      lastCommentAt: new Date(now).toISOString(),
+      seenSinceComment: 0,
+      firstSeenAt: new Date(now).toISOString(),
+      leaseUntil: now + 300_000,
+      holder: 'vm-crashed',
+      findingId: 'a',
+    });
+    const started = Date.now();
+    const [b] = await kit.deliver([deliverItem(makeFinding({ id: 'b' }))]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290); // waited, holding the message
+    expect(b).toMatchObject({
+      kind: 'transient',
+      cause: 'GitHub issue for this fingerprint is being created by vm-crashed',
+      retryAfterMs: 300_000,
+    });
+    // Once the lease has passed, the next delivery takes the claim over (looks first, then creates).
+    kit.clock.advance(300_001);
+    const [again] = await kit.deliver([deliverItem(makeFinding({ id: 'b' }))]);
+    expect(again).toEqual({ kind: 'sent', detail: `created ${REPO}#1` });
+    expect(kit.gh.issues(REPO)).toHaveLength(1);
   });
 
   it('opens a new issue linking the old one when the old one was closed', async () => {

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIABLES } from '../../src/config/inventory.js';
 import { saveFigures } from './e2e-fault-summary.js';
 import type { InvariantReport } from './e2e-invariants.js';
 import { Scenario, type ScenarioFigures, type ScenarioOptions } from './e2e-scenario.js';
@@ -9,14 +8,9 @@ import type { Env } from './relay-harness.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Lease lengths for tests (proposed to the lead, see the report): a SIGKILLed worker's claims
- * (CLAIM_LEASE_MS, 120 s in production) and GitHub 'creating' claims (5 min) would otherwise have
- * to be waited out. Present when the config inventory knows the variable, or forced with
- * E2E_LEASE_KNOBS=1 (e.g. when E2E_RELAY_ROOT points at a checkout that reads them).
+ * Short leases (CLAIM_LEASE_MS, GITHUB_CREATE_LEASE_MS; 120 s each in production) for the kill
+ * scenarios: a SIGKILLed worker's claims are taken over once they lapse.
  */
-export const LEASE_KNOBS_AVAILABLE = 'CLAIM_LEASE_MS' in VARIABLES || process.env.E2E_LEASE_KNOBS === '1';
-
-/** Short leases that still outlast a loaded micro-batch (claims are not renewed while delivering). */
 export const SHORT_LEASES: Env = { CLAIM_LEASE_MS: '20000', GITHUB_CREATE_LEASE_MS: '15000' };
 
 export interface FaultPlan extends Omit<ScenarioOptions, 'count' | 'emulatorHost'> {

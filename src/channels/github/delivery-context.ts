@@ -21,6 +21,11 @@ export interface DeliverySettings {
   readonly dedupeWindowMs: number;
   /** A 'creating' claim lapses after this long (a crashed worker's claim is taken over then). */
   readonly leaseMs: number;
+  /**
+   * How long a finding waits, holding its message, for another delivery's creation of its
+   * issue to finish before it is handed back (transient).
+   */
+  readonly creationWaitMs: number;
   /** An open issue's state is re-read from GitHub at most this often (to notice it was closed). */
   readonly stateRecheckMs: number;
   readonly holder: string;

@@ -38,6 +38,7 @@ function setup() {
     stateRecheckMs: 60_000,
     holder: 'test',
     retryPolicy: defaultRetryPolicy,
+    creationWaitMs: 0,
     ledger,
     index: new IssueIndex(store, 'dry-run'),
     realIndex: new IssueIndex(store, 'real'),

@@ -25,10 +25,16 @@ export interface GitHubSinkDeps {
   readonly onCall?: (info: GitHubCallInfo) => void;
   /** Names this worker in claims (for operators). Default 'finding-relay'. */
   readonly holder?: string;
-  /** Default 5 min: longer than a create can take, short enough for a crashed claim to clear. */
+  /**
+   * Default 2 min. The claim is renewed just before each create request goes out, so the lease
+   * only has to cover one request (15 s timeout) and the index write after it; a crashed
+   * creator's claim blocks its fingerprint for this long.
+   */
   readonly leaseMs?: number;
   /** Default 5 min. */
   readonly stateRecheckMs?: number;
+  /** Default 30 s: see DeliverySettings.creationWaitMs. */
+  readonly creationWaitMs?: number;
   /** Retries of a create within one delivery. Default lib/retry's defaultRetryPolicy. */
   readonly retryPolicy?: RetryPolicy;
   /** How long one delivery waits out a state store outage before handing back. Default 60 s. */
@@ -49,8 +55,9 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
     clock: deps.clock,
     label: deps.label,
     dedupeWindowMs: deps.dedupeWindowS * 1000,
-    leaseMs: deps.leaseMs ?? 300_000,
+    leaseMs: deps.leaseMs ?? 120_000,
     stateRecheckMs: deps.stateRecheckMs ?? 300_000,
+    creationWaitMs: deps.creationWaitMs ?? 30_000,
     holder: deps.holder ?? 'finding-relay',
     retryPolicy: deps.retryPolicy ?? defaultRetryPolicy,
     ...(deps.onCall ? { onCall: deps.onCall } : {}),

@@ -21,6 +21,8 @@ export async function deliverReal(
   finding: Finding & { repo: string },
 ): Promise<Outcome> {
   const { repo, fingerprint } = finding;
+  let waitedMs = 0;
+  let pauseMs = 50;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     scope.signal.throwIfAborted();
     const now = deps.clock.now();
@@ -44,6 +46,17 @@ export async function deliverReal(
       // before the entry was updated. Taken over at once; the fresh lookup adopts its issue.
       const ownEarlierAttempt = record.entry.findingId === finding.id;
       if (lease > now && !ownEarlierAttempt) {
+        // Usually another delivery's create, done in milliseconds: wait for it here rather than
+        // hand back at once (each hand-back burns a delivery attempt, and a crashed creator's
+        // lease could otherwise outlast all of them). Waiting costs no round.
+        const waitMs = Math.min(pauseMs, lease - now, deps.creationWaitMs - waitedMs);
+        if (waitMs > 0) {
+          await deps.clock.sleep(waitMs, scope.signal);
+          waitedMs += waitMs;
+          pauseMs = Math.min(pauseMs * 2, 2_000);
+          round -= 1;
+          continue;
+        }
         return {
           kind: 'transient',
           cause: `GitHub issue for this fingerprint is being created by ${record.entry.holder ?? 'another worker'}`,
