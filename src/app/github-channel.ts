@@ -52,6 +52,15 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
     clock,
     holder: deps.holder,
     leaseMs: config.github.createLeaseMs,
+    onStoreWait: (finding, error) =>
+      log.warn(
+        {
+          channel: 'github',
+          findingId: finding.id,
+          err: error instanceof Error ? error.message : String(error),
+        },
+        'state store unavailable: will retry',
+      ),
     // Dry-run touches only the store and the ledger: many fingerprint groups at once keep its
     // batched writes full. Real writes are paced by the client, so a few groups suffice.
     concurrency: modes.github.mode === 'REAL' ? 8 : 256,

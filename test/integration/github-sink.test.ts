@@ -237,8 +237,12 @@ describe('GitHub sink (REAL) against the stand-in', () => {
         return memory.compareAndSwap(k, g, d);
       },
     };
-    kit = await startKit({ sink: { store } });
+    const waits: string[] = [];
+    kit = await startKit({ sink: { store, onStoreWait: (f, e) => waits.push(`${f.id}: ${e}`) } });
     const [outcome] = await kit.deliver([deliverItem(makeFinding({ id: 'e1' }))]);
+    expect(waits).toEqual([
+      expect.stringMatching(/^e1: StoreUnavailableError: index ".+": 503 backendError$/),
+    ]);
     // Not handed back (a burnt delivery attempt), and not left waiting 5 min on its own
     // 'creating' claim: the retry takes the claim over and adopts the issue by its marker.
     expect(outcome).toEqual({ kind: 'sent', detail: `created ${REPO}#1` });

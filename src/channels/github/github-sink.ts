@@ -37,6 +37,8 @@ export interface GitHubSinkDeps {
   readonly creationWaitMs?: number;
   /** Retries of a create within one delivery. Default lib/retry's defaultRetryPolicy. */
   readonly retryPolicy?: RetryPolicy;
+  /** Told once per delivery that starts waiting out a state store outage (for a log line). */
+  readonly onStoreWait?: (finding: { id: string }, error: unknown) => void;
   /** How long one delivery waits out a state store outage before handing back. Default 60 s. */
   readonly storeOutageWaitMs?: number;
   /** Fingerprint groups handled at once. Default 8 (writes are paced by the client anyway). */
@@ -86,7 +88,7 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
       return await untilStoreAnswers(
         () => deliverReal({ ...settings, client, index: realIndex }, scope, target),
         { clock: deps.clock, signal: scope.signal },
-        () => undefined,
+        (error) => deps.onStoreWait?.(finding, error),
         {
           retryIf: (error) => error instanceof StoreUnavailableError,
           ...(deps.storeOutageWaitMs === undefined ? {} : { maxWaitMs: deps.storeOutageWaitMs }),
