@@ -250,3 +250,22 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     },
   };
 }
+
+/**
+ * The secrets (webhook URL path, token) must appear nowhere the run left text: worker logs (every
+ * error message included), dead letters, the ledger. Returns one violation per (secret, place).
+ */
+export function findSecretLeaks(
+  secrets: readonly { name: string; value: string }[],
+  places: readonly { where: string; text: string }[],
+): string[] {
+  const leaks: string[] = [];
+  for (const secret of secrets) {
+    if (secret.value.length < 8) throw new Error(`secret ${secret.name} is too short to scan for`);
+    for (const place of places) {
+      const at = place.text.indexOf(secret.value);
+      if (at >= 0) leaks.push(`secret leak: ${secret.name} in ${place.where} (at character ${at})`);
+    }
+  }
+  return leaks;
+}

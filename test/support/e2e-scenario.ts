@@ -11,7 +11,7 @@ import { createGcsStore } from '../../src/state/gcs-store.js';
 import type { StateStore } from '../../src/state/store.js';
 import { type CorpusEntry, generateCorpus, sharedCount } from './e2e-corpus.js';
 import './e2e-emulator-keepalive.js';
-import { checkInvariants, type InvariantReport } from './e2e-invariants.js';
+import { checkInvariants, findSecretLeaks, type InvariantReport } from './e2e-invariants.js';
 import { DeadLetterCollector, DoneRecords, githubEffects, ledgerOf } from './e2e-observations.js';
 import {
   addLogFigures,
@@ -349,6 +349,7 @@ export class Scenario {
   /** Reads everything the run left and checks the invariants; also the figures for the summary. */
   async judge(): Promise<{ report: InvariantReport; figures: ScenarioFigures }> {
     await this.done.refresh();
+    const ledger = await ledgerOf(this.store, 'dev');
     const report = checkInvariants({
       corpus: this.corpus,
       idPrefix: this.idPrefix,
@@ -361,9 +362,22 @@ export class Scenario {
       ),
       deadLetters: this.dlq.letters,
       loggedSettlements: this.settlements(true),
-      ledger: await ledgerOf(this.store, 'dev'),
+      ledger,
       dedupeWindowS: 86_400,
     });
+    report.violations.push(
+      ...findSecretLeaks(
+        [
+          { name: 'GITHUB_TOKEN', value: this.github.token },
+          { name: 'SLACK_WEBHOOK_URL (its path)', value: new URL(this.slack.url).pathname },
+        ],
+        [
+          ...this.workers.map((w) => ({ where: `${w.name}'s log`, text: w.output() })),
+          { where: 'the dead letters', text: JSON.stringify(this.dlq.letters) },
+          { where: 'the ledger', text: JSON.stringify(ledger) },
+        ],
+      ),
+    );
     const logs = emptyFigures();
     for (const w of this.workers) addLogFigures(w.output(), logs);
     const firstAfterFault = this.firstSideEffectAfterFault();
