@@ -57,6 +57,7 @@ export async function runBench(
   const emulatorLog: BenchResults['meta']['emulator'] = [];
   let emulator: BenchEmulator | undefined;
   let pubsub: PubSub | undefined;
+  const retiredStores: string[] = [];
 
   /** A fresh emulator per heavy part (its JVM grows); --quick keeps one for the whole run. */
   const contextFor = async (part: Part): Promise<BenchContext> => {
@@ -76,6 +77,7 @@ export async function runBench(
       github,
       runDir,
       storeRoot: options.storeRoot,
+      retireStore: (dir) => retiredStores.push(dir),
     };
   };
   const noteEmulator = (part: string) => emulator && emulatorLog.push({ part, ...emulator.usage() });
@@ -137,6 +139,7 @@ export async function runBench(
     await emulator?.stop();
     await slack.close();
     await github.close();
+    for (const dir of retiredStores) rmSync(dir, { recursive: true, force: true });
   }
   // Relay logs are large; on success only the profiles are kept, unless asked.
   if (options.keepLogs) log(`logs kept in ${runDir}`);

@@ -9,9 +9,9 @@
  * --count-ops counts file-system requests per finding with async_hooks (which itself costs CPU,
  * so CPU figures of that run are not comparable). `sysMsPerFinding` is the kernel's share of the
  * CPU (on ext4 without a journal, as here, mostly the search for a free inode past the recently
- * deleted ones). Each run deletes its store at the end, and those deletions slow the next run's
- * file creations on such a file system for a minute or more: compare runs alternated in one call
- * (runStorePattern takes the store to use).
+ * deleted ones). Deleting a store slows the file creations that follow on such a file system
+ * for a minute or more, so the command line deletes its stores only at the end; compare runs
+ * alternated in one call (runStorePattern takes the store to use and can keep it).
  */
 import { createHook } from 'node:async_hooks';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,12 +37,21 @@ export interface StorePatternResult {
   readonly opsPerFinding?: Record<string, number>;
 }
 
+export interface StorePatternOptions {
+  /** Count file-system requests (costs CPU itself). */
+  readonly countOps?: boolean;
+  /** The store to measure, on a fresh directory (default: the file store). */
+  readonly makeStore?: (root: string) => StateStore;
+  /** Leave the store's directory for the caller to delete (it is returned as `root`). */
+  readonly keep?: boolean;
+}
+
 export async function runStorePattern(
   dir: string,
   n: number,
-  countOps = false,
-  makeStore: (root: string) => StateStore = createFileStore,
-): Promise<StorePatternResult> {
+  options: StorePatternOptions = {},
+): Promise<StorePatternResult & { root: string }> {
+  const { countOps = false, makeStore = createFileStore } = options;
   const ops: Record<string, number> = {};
   const hook = countOps
     ? createHook({
@@ -81,6 +90,7 @@ export async function runStorePattern(
     const used = process.cpuUsage(cpu);
     const seconds = (performance.now() - started) / 1000;
     return {
+      root,
       findingsPerS: round(n / seconds, 1),
       cpuMsPerFinding: round((used.user + used.system) / 1000 / n, 3),
       sysMsPerFinding: round(used.system / 1000 / n, 3),
@@ -90,7 +100,7 @@ export async function runStorePattern(
     };
   } finally {
     hook?.disable();
-    rmSync(root, { recursive: true, force: true });
+    if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -104,7 +114,18 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     },
   });
   mkdirSync(values.dir, { recursive: true });
-  for (let rep = 0; rep < Number(values.reps); rep++) {
-    console.log(JSON.stringify(await runStorePattern(values.dir, Number(values.n), values['count-ops'])));
+  // The stores are deleted at the end, not between repetitions (see the note at the top).
+  const roots: string[] = [];
+  try {
+    for (let rep = 0; rep < Number(values.reps); rep++) {
+      const { root, ...result } = await runStorePattern(values.dir, Number(values.n), {
+        countOps: values['count-ops'],
+        keep: true,
+      });
+      roots.push(root);
+      console.log(JSON.stringify(result));
+    }
+  } finally {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
   }
 }
