@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +35,33 @@ describe('file locks', () => {
       expect(lockStat.nlink).toBe(2);
     });
     expect(await readdir(root)).toEqual(['~holders']);
+  });
+
+  it('takes back its own lock left behind by a release that failed (the store was unreachable)', async () => {
+    const { root, a } = await twoHolders(60_000);
+    const dir = join(root, 'keys');
+    const lock = join(dir, 'k~lock');
+    await mkdir(dir);
+    // While held, the directory goes away under a symlink to a file: the release's unlink fails.
+    const failed = await a
+      .withLock(lock, async () => {
+        await rename(dir, `${dir}-away`);
+        await writeFile(join(root, 'blocker'), 'not a directory');
+        await symlink(join(root, 'blocker'), dir);
+      })
+      .then(
+        () => 'released',
+        (e: { code?: string }) => e.code,
+      );
+    expect(failed).toBe('ENOTDIR');
+    await rm(dir);
+    await rename(`${dir}-away`, dir);
+    expect(await readdir(dir)).toEqual(['k~lock']); // left behind, with our holder content
+    // Before: our own beats kept it fresh and every later holding of the key waited forever.
+    const started = Date.now();
+    expect(await a.withLock(lock, async () => 'again')).toBe('again');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('excludes a second holder until the first releases', async () => {

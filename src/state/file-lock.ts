@@ -92,6 +92,13 @@ export function createFileLocks(options: FileLockOptions) {
       }
       const holder = await readFile(lockPath, 'utf8').catch(absentAs(undefined));
       if (holder === undefined) continue; // released meanwhile
+      if (holder.startsWith(`${id} `)) {
+        // Ours, yet this process holds no lock on this path now (holdings of one path queue in
+        // process): a release that failed (the store was unreachable) left it. Our beats keep
+        // its content fresh, so it would never look stale: remove it and lock again.
+        await unlink(lockPath).catch(absentAs(undefined));
+        continue;
+      }
       if (holder !== seen) [seen, seenForMs] = [holder, 0];
       if (seenForMs >= staleMs) {
         await breakStaleLock(lockPath, holder);
