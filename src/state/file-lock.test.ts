@@ -64,6 +64,60 @@ describe('file locks', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('retries a release that failed, so another process does not wait for it forever', async () => {
+    const { root, a, b } = await twoHolders(200);
+    const dir = join(root, 'keys');
+    const lock = join(dir, 'k~lock');
+    await mkdir(dir);
+    const failed = await a
+      .withLock(lock, async () => {
+        await rename(dir, `${dir}-away`);
+        await writeFile(join(root, 'blocker'), 'not a directory');
+        await symlink(join(root, 'blocker'), dir);
+      })
+      .then(
+        () => 'released',
+        (e: { code?: string }) => e.code,
+      );
+    expect(failed).toBe('ENOTDIR');
+    // a keeps locking other paths (its beats keep the leftover fresh) and never takes k again.
+    let busy = true;
+    const otherWork = (async () => {
+      for (let i = 0; busy; i++) await a.withLock(join(root, `other${i % 3}~lock`), () => sleep(2));
+    })();
+    await sleep(120); // the first retries fail too
+    await rm(dir);
+    await rename(`${dir}-away`, dir);
+    const waited = await Promise.race([
+      b.withLock(lock, async () => 'b got it'),
+      sleep(3_000).then(() => 'still waiting'),
+    ]);
+    busy = false;
+    await otherWork;
+    expect(waited).toBe('b got it');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('always reads as its holder while the holder beats (the release relies on it)', async () => {
+    const { root, a } = await twoHolders(16); // a beat at least every millisecond of locking
+    const held = join(root, 'held~lock');
+    let busy = true;
+    const reads: string[] = [];
+    await a.withLock(held, async () => {
+      const beats = (async () => {
+        for (let i = 0; busy; i++) await a.withLock(join(root, `other${i % 3}~lock`), () => sleep(0));
+      })();
+      const started = performance.now();
+      while (performance.now() - started < 300) reads.push(await readFile(held, 'utf8'));
+      busy = false;
+      await beats;
+    });
+    const id = reads[0]!.slice(0, reads[0]!.lastIndexOf(' '));
+    expect(new Set(reads).size).toBeGreaterThan(1); // it did beat meanwhile
+    for (const content of reads) expect(content.startsWith(`${id} `)).toBe(true);
+    expect(await readdir(root)).toEqual(['~holders']);
+  });
+
   it('excludes a second holder until the first releases', async () => {
     const { root, a, b } = await twoHolders(5_000);
     const lock = join(root, 'k~lock');

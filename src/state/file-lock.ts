@@ -31,6 +31,8 @@ export interface FileLockOptions {
  * 1/16 of `staleMs` (monotonic time) rewrites it with the next beat, so a process that keeps
  * locking shows fresh content, and a lock stays unchanged that long only if one holding lasted
  * at least 15/16 of `staleMs` (the old scheme: a new token per holding, the whole `staleMs`).
+ * The other side of it: a holding stuck for good (a file-system call that never returns) in a
+ * process that keeps locking other paths is never broken; a crashed process's always is.
  *
  * Releasing needs no read-back when the holding was short: a breaker must have seen the lock
  * unchanged for `staleMs`, so a holding shorter than half of it cannot have been broken. A longer
@@ -46,17 +48,22 @@ export function createFileLocks(options: FileLockOptions) {
   let beatAt = Number.NEGATIVE_INFINITY;
   let beating: Promise<void> | undefined;
 
-  /** Writes the next beat into the holder file (creating it, and its directory, if needed). */
+  /**
+   * Writes the next beat into the holder file (creating it, and its directory, if needed). In
+   * place and at a fixed length, without truncating: a reader of a lock (a breaker, or our own
+   * release) may read during the write, and must always see our id whole. (With truncation it
+   * could read nothing, take our lock for someone else's, and leave it behind.)
+   */
   const writeBeat = (): Promise<void> => {
     beating ??= (async () => {
-      const content = `${id} ${++beat}`;
+      const content = `${id} ${String(++beat).padStart(15, '0')}`;
       const startedAt = performance.now();
       try {
-        await writeFile(holderPath, content);
+        await writeFile(holderPath, content, { flag: 'r+' });
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw error;
         await mkdir(holderDir, { recursive: true });
-        await writeFile(holderPath, content);
+        await writeFile(holderPath, content, { flag: 'wx' });
       }
       holderFiles.add(holderPath);
       beatAt = startedAt;
@@ -111,34 +118,57 @@ export function createFileLocks(options: FileLockOptions) {
     }
   };
 
+  /** Removes our lock at `lockPath` if it is there; never a later holder's. */
+  const removeOurs = async (lockPath: string): Promise<void> => {
+    const holder = await readFile(lockPath, 'utf8').catch(absentAs(undefined));
+    if (holder?.startsWith(`${id} `)) await unlink(lockPath).catch(absentAs(undefined));
+  };
+
+  /** Runs `task` after every earlier task on the same path of this process. */
+  const queued = <T>(lockPath: string, task: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(lockPath) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    queues.set(lockPath, tail);
+    void tail.then(() => {
+      if (queues.get(lockPath) === tail) queues.delete(lockPath);
+    });
+    return result;
+  };
+
+  /**
+   * A release that failed (the store unreachable) leaves our lock, which our beats keep fresh:
+   * another process would wait for it forever. It is retried in the background, queued like a
+   * holding (so it never removes a later holding of ours), until the lock is gone.
+   */
+  const retryRelease = (lockPath: string): void => {
+    setTimeout(() => {
+      queued(lockPath, () => removeOurs(lockPath)).catch(() => retryRelease(lockPath));
+    }, staleMs / 4).unref();
+  };
+
   const release = async (lockPath: string, acquiredAt: number): Promise<void> => {
-    if (performance.now() - acquiredAt >= staleMs / 2) {
+    try {
       // Long enough to have been broken as stale: only our own lock goes, never a later holder's.
-      const holder = await readFile(lockPath, 'utf8').catch(absentAs(undefined));
-      if (holder === undefined || !holder.startsWith(`${id} `)) return;
+      if (performance.now() - acquiredAt >= staleMs / 2) await removeOurs(lockPath);
+      else await unlink(lockPath).catch(absentAs(undefined));
+    } catch (error) {
+      retryRelease(lockPath);
+      throw error;
     }
-    await unlink(lockPath).catch(absentAs(undefined));
   };
 
   return {
     /** Runs `critical` while holding the lock at `lockPath`. */
     withLock<T>(lockPath: string, critical: () => Promise<T>): Promise<T> {
-      const run = async () => {
+      return queued(lockPath, async () => {
         const acquiredAt = await acquire(lockPath);
         try {
           return await critical();
         } finally {
           await release(lockPath, acquiredAt);
         }
-      };
-      const previous = queues.get(lockPath) ?? Promise.resolve();
-      const result = previous.then(run, run);
-      const tail = result.catch(() => undefined);
-      queues.set(lockPath, tail);
-      void tail.then(() => {
-        if (queues.get(lockPath) === tail) queues.delete(lockPath);
       });
-      return result;
     },
   };
 }
