@@ -58,9 +58,8 @@ describe('file locks', () => {
     await rename(`${dir}-away`, dir);
     expect(await readdir(dir)).toEqual(['k~lock']); // left behind, with our holder content
     // Before: our own beats kept it fresh and every later holding of the key waited forever.
-    const started = Date.now();
-    expect(await a.withLock(lock, async () => 'again')).toBe('again');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await a.withLock(lock, async () => 'again')).toBe('again'); // before the fix: never
+
     expect(await readdir(dir)).toEqual([]);
   });
 

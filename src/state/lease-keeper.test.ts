@@ -17,6 +17,18 @@ function setup(store: StateStore = createMemoryStore()) {
   return { kept, other, clock, problems, store };
 }
 
+/** The memory store with its compare-and-swap replaced (a store down, or a slow answer). */
+function withSwap(store: StateStore, compareAndSwap: StateStore['compareAndSwap']): StateStore {
+  return {
+    location: store.location,
+    createIfAbsent: (...a) => store.createIfAbsent(...a),
+    read: (...a) => store.read(...a),
+    delete: (...a) => store.delete(...a),
+    list: (...a) => store.list(...a),
+    compareAndSwap,
+  };
+}
+
 async function claimed(kept: ReturnType<typeof keepLeases>, id: string) {
   const result = await kept.claim(id, 'slack');
   if (result.status !== 'claimed') throw new Error(`expected a claim, got ${result.status}`);
@@ -71,16 +83,9 @@ describe('lease keeper', () => {
   it('keeps trying when the store is unreachable, without dropping the claim', async () => {
     const store = createMemoryStore();
     let down = false;
-    const flaky: StateStore = {
-      ...store,
-      location: store.location,
-      createIfAbsent: (...a) => store.createIfAbsent(...a),
-      read: (...a) => store.read(...a),
-      delete: (...a) => store.delete(...a),
-      list: (...a) => store.list(...a),
-      compareAndSwap: (...a) =>
-        down ? Promise.reject(new Error('ECONNREFUSED')) : store.compareAndSwap(...a),
-    };
+    const flaky = withSwap(store, (...a) =>
+      down ? Promise.reject(new Error('ECONNREFUSED')) : store.compareAndSwap(...a),
+    );
     const { kept, clock, problems } = setup(flaky);
     const token = await claimed(kept, 'evt-4');
     down = true;
@@ -96,20 +101,12 @@ describe('lease keeper', () => {
   it('a release racing a renewal still frees the claim (it waits for the new generation)', async () => {
     const store = createMemoryStore();
     let gate: (() => void) | undefined;
-    const slowSwap: StateStore = {
-      ...store,
-      location: store.location,
-      createIfAbsent: (...a) => store.createIfAbsent(...a),
-      read: (...a) => store.read(...a),
-      delete: (...a) => store.delete(...a),
-      list: (...a) => store.list(...a),
-      compareAndSwap: async (...a) => {
-        await new Promise<void>((resolve) => {
-          gate = resolve;
-        });
-        return store.compareAndSwap(...a);
-      },
-    };
+    const slowSwap = withSwap(store, async (...a) => {
+      await new Promise<void>((resolve) => {
+        gate = resolve;
+      });
+      return store.compareAndSwap(...a);
+    });
     const { kept, other, clock } = setup(slowSwap);
     const token = await claimed(kept, 'evt-5');
     clock.advance(LEASE / 2);
