@@ -105,6 +105,34 @@ describe('prototype keys', () => {
     });
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
   });
+
+  it('counts metadata entries before it checks any of them (a 256 KiB message of pairs costs little)', () => {
+    // Getters count how many values validation reads: with the count checked first, none.
+    let reads = 0;
+    const metadata = {};
+    for (let i = 0; i < 30_000; i++) {
+      Object.defineProperty(metadata, `k${i}`, {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return 'v';
+        },
+      });
+    }
+    expect(validateFinding({ ...VALID, metadata })).toEqual({
+      ok: false,
+      reason: 'invalid-schema',
+      detail: 'metadata: must have at most 20 entries',
+    });
+    expect(reads).toBe(0);
+    const json = JSON.stringify({
+      ...VALID,
+      metadata: Object.fromEntries(Array.from({ length: 15_000 }, (_, i) => [`k${i}`, '\u0001'])),
+    });
+    expect(parseFindingBytes(bytes(json))).toMatchObject({
+      detail: 'metadata: must have at most 20 entries',
+    });
+  });
 });
 
 describe('detail', () => {

@@ -83,14 +83,21 @@ const sourceSchema = z
   )
   .meta({ description: 'Who published the finding.' });
 
+const TOO_MANY_PAIRS = `must have at most ${L.metadataPairsMax} entries`;
+
 /**
- * zod's record silently skips an own `__proto__` key (JSON.parse creates one); refuse it before
- * the record sees it, so a publisher learns instead of losing a pair. The JSON Schema shows the
- * record alone (a preprocess step renders as its target on the input side).
+ * Checks on the object as a whole, before the record looks at any entry (an issue here stops the
+ * pipe): the entry count first, so a 256 KiB message of tens of thousands of pairs is refused
+ * without validating each one; and an own `__proto__` key, which zod's record silently skips
+ * (JSON.parse creates one), so a publisher learns instead of losing a pair. The JSON Schema shows
+ * the record alone (a preprocess step renders as its target on the input side).
  */
-function refuseProtoKey(value: Readonly<Record<string, string>>, ctx: z.RefinementCtx): unknown {
+function checkMetadataShape(value: Readonly<Record<string, string>>, ctx: z.RefinementCtx): unknown {
   // Typed as the record so FindingInput keeps its metadata type; at run time it may be anything.
-  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.keys(value).length > L.metadataPairsMax) {
+    ctx.addIssue({ code: 'custom', message: TOO_MANY_PAIRS, input: value });
+  } else if (Object.hasOwn(value, '__proto__')) {
     ctx.addIssue({ code: 'custom', message: 'key "__proto__" is a reserved key', input: value });
   }
   return value;
@@ -102,11 +109,9 @@ const metadataRecord = z
     text(0, L.metadataValueMax, MULTI_LINE, 'must not contain control characters other than tab and newline'),
     { error: typeError('an object of string values') },
   )
-  .refine((pairs) => Object.keys(pairs).length <= L.metadataPairsMax, {
-    error: `must have at most ${L.metadataPairsMax} entries`,
-  });
+  .refine((pairs) => Object.keys(pairs).length <= L.metadataPairsMax, { error: TOO_MANY_PAIRS });
 
-const metadataSchema = z.preprocess(refuseProtoKey, metadataRecord).meta({
+const metadataSchema = z.preprocess(checkMetadataShape, metadataRecord).meta({
   maxProperties: L.metadataPairsMax,
   description:
     `At most ${L.metadataPairsMax} string→string pairs shown as context; keys 1–${L.metadataKeyMax} ` +
