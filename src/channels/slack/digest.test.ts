@@ -50,7 +50,7 @@ describe('renderDigest', () => {
     expect(m.text).toBe('[STAGING] 2 findings: 1 high, 1 low — top: SQL injection');
     expect(header(m.blocks)).toBe('[STAGING] 2 findings: 1 high, 1 low');
     expect(sections(m.blocks)).toEqual([
-      ':red_circle: *HIGH* <https://example.com/a|SQL injection>\nrepo: acme/app · agent: scanner',
+      ':red_circle: *HIGH* SQL injection · <https://example.com/a|example.com>\nrepo: acme/app · agent: scanner',
       ':large_yellow_circle: *LOW* Old dependency\nagent: scanner',
     ]);
     expect(context(m.blocks)).toEqual([]);
@@ -69,7 +69,7 @@ describe('renderDigest', () => {
       ],
       { label: 'DEV', max: 20 },
     );
-    const titles = sections(m.blocks).map((s) => /\|([^>]*)>/.exec(s)?.[1]);
+    const titles = sections(m.blocks).map((s) => /\*[A-Z]+\* (\S+)/.exec(s)?.[1]);
     expect(titles).toEqual(['crit-old', 'crit-new', 'high-a', 'high-b', 'low-1', 'info-1']);
   });
 
@@ -118,7 +118,7 @@ describe('renderDigest', () => {
     checkLimits(m2, 'DEV');
     const s = sections(m2.blocks)[0]!;
     expect(s).toContain('…(truncated)');
-    expect(s).toMatch(/^\S+ \*MEDIUM\* <https:\/\/example\.com\/x\|(&amp;)+…\(truncated\)>\n/);
+    expect(s).toMatch(/^\S+ \*MEDIUM\* (&amp;)+…\(truncated\) · <https:\/\/example\.com\/x\|example\.com>\n/);
   });
 
   it('escapes every injection form in title, agent and repo', () => {
@@ -140,6 +140,44 @@ describe('renderDigest', () => {
     expect(payload).not.toContain('<https://evil');
     expect(payload).not.toMatch(/@(channel|here|everyone)\b/);
     for (const s of sections(m.blocks)) expect(s.match(/[<>]/g)).toEqual(['<', '>']);
+  });
+
+  it("never lets a finding choose a link label: the label is the link's own host", () => {
+    const lures = [
+      'https://github.com/acme/app/security/advisories',
+      'Sign in at github.com to review',
+      'accounts.google.com',
+      'https://github.com@evil.example',
+    ];
+    const m = renderDigest(
+      lures.map((title) => finding({ title, url: 'https://evil.example/phish?x=1' })),
+      { label: 'DEV', max: 20 },
+    );
+    for (const [i, s] of sections(m.blocks).entries()) {
+      const links = [...s.matchAll(/<([^|<>]+)\|([^<>]*)>/g)];
+      expect(links, s).toHaveLength(1);
+      expect(links[0]![2], s).toBe('evil.example');
+      // The title stays plain text, outside the link.
+      expect(s.replace(links[0]![0], ''), s).toContain(lures[i]!.split(' ')[0]);
+    }
+  });
+
+  it('labels every link with its own host only (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 256 }),
+        fc.webUrl({ withQueryParameters: true }),
+        (title, url) => {
+          const m = renderDigest([finding({ title, url })], { label: 'QA', max: 20 });
+          for (const s of sections(m.blocks)) {
+            for (const [, href, label] of s.matchAll(/<([^|<>]+)\|([^<>]*)>/g)) {
+              expect(label).toBe(new URL(href!.replace(/&amp;/g, '&')).host);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('drops a link whose URL is not plain https', () => {

@@ -1,5 +1,5 @@
 import { SEVERITIES, type Severity } from '../../config/types.js';
-import { escapeSlackText, slackLink, TRUNCATION_MARK, truncateEscaped } from './escape.js';
+import { escapeSlackText, slackHostLink, TRUNCATION_MARK, truncateEscaped } from './escape.js';
 
 /** The part of a finding a digest shows. */
 export interface DigestFinding {
@@ -87,7 +87,11 @@ export function orderForDigest(items: readonly DigestFinding[]): DigestFinding[]
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-/** One finding as mrkdwn within `budget` chars: the title is shortened first, the link dropped last. */
+/**
+ * One finding as mrkdwn within `budget` chars: the title is shortened first, the link dropped last.
+ * The title is plain text; the link beside it is labelled with its own host (`· <url|host>`), so
+ * no text from a finding ever labels a link.
+ */
 export function renderFindingSection(item: DigestFinding, budget: number): string {
   const head = `${EMOJI[item.severity]} *${item.severity.toUpperCase()}* `;
   const meta = [
@@ -99,14 +103,13 @@ export function renderFindingSection(item: DigestFinding, budget: number): strin
   const title = escapeSlackText(oneLine(item.title)) || '(untitled)';
   const metaLine = truncateEscaped(meta, Math.max(0, Math.floor(budget / 3)));
   const fixed = head.length + 1 + metaLine.length;
-  const linked = slackLink(item.url, '');
-  const linkOverhead = linked.length; // `<href|>` or '' when the URL is unfit
+  const link = slackHostLink(item.url);
+  const linkPart = link === undefined ? '' : ` · ${link}`;
   const minTitle = TRUNCATION_MARK.length + 8;
-  const useLink = linkOverhead > 0 && fixed + linkOverhead + minTitle <= budget;
-  const titleRoom = budget - fixed - (useLink ? linkOverhead : 0);
+  const useLink = linkPart !== '' && fixed + linkPart.length + minTitle <= budget;
+  const titleRoom = budget - fixed - (useLink ? linkPart.length : 0);
   const shownTitle = truncateEscaped(title, Math.max(0, titleRoom));
-  const titlePart = useLink ? slackLink(item.url, shownTitle) : shownTitle;
-  const text = `${head}${titlePart}\n${metaLine}`;
+  const text = `${head}${shownTitle}${useLink ? linkPart : ''}\n${metaLine}`;
   // The parts above always fit; this guard keeps the limit even if they ever do not (no link then).
   return text.length <= budget ? text : truncateEscaped(`${head}${title}\n${metaLine}`, budget);
 }

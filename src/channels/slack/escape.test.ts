@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeSlackText, slackLink, slackLinkUrl, TRUNCATION_MARK, truncateEscaped } from './escape.js';
+import { escapeSlackText, slackHostLink, slackLinkUrl, TRUNCATION_MARK, truncateEscaped } from './escape.js';
 
 describe('escapeSlackText', () => {
   it('never leaves a < or > for any string', () => {
@@ -46,7 +46,7 @@ describe('escapeSlackText', () => {
   });
 });
 
-describe('slackLinkUrl and slackLink', () => {
+describe('slackLinkUrl and slackHostLink', () => {
   it('accepts https and escapes what would end or break the link', () => {
     expect(slackLinkUrl('https://example.com/a?x=1&y=2')).toBe('https://example.com/a?x=1&amp;y=2');
     expect(slackLinkUrl('https://example.com/a|b')).toBe('https://example.com/a%7Cb');
@@ -62,13 +62,17 @@ describe('slackLinkUrl and slackLink', () => {
     `https://example.com/${'a'.repeat(3_000)}`,
   ])('refuses %s', (url) => {
     expect(slackLinkUrl(url)).toBeUndefined();
-    expect(slackLink(url, 'label')).toBe('label');
+    expect(slackHostLink(url)).toBeUndefined();
   });
 
-  it('builds one link whose only brackets are its own', () => {
-    const link = slackLink('https://example.com/x', escapeSlackText('<!channel> | <@U1>'));
-    expect(link).toBe('<https://example.com/x|&lt;!channel&gt; | &lt;@U1&gt;>');
-    expect(link.match(/[<>]/g)).toEqual(['<', '>']);
+  it('builds one link labelled with its own host, whose only brackets are its own', () => {
+    const link = slackHostLink('https://example.com:8443/x?a=1&b=<2>');
+    expect(link).toBe('<https://example.com:8443/x?a=1&amp;b=%3C2%3E|example.com:8443>');
+    expect(link?.match(/[<>]/g)).toEqual(['<', '>']);
+    // An IDN host is shown in punycode: no look-alike letters in the label.
+    expect(slackHostLink('https://gіthub.com/login')).toBe(
+      '<https://xn--gthub-n2e.com/login|xn--gthub-n2e.com>',
+    );
   });
 });
 

@@ -47,10 +47,15 @@ export function slackLinkUrl(raw: string): string | undefined {
   return href;
 }
 
-/** `<url|label>` for an https URL, or the plain label when the URL is unfit. `label` is already escaped. */
-export function slackLink(rawUrl: string | undefined, escapedLabel: string): string {
+/**
+ * `<url|host>` for an https URL, or undefined when the URL is unfit. The label is always the
+ * link's own host (punycode for an IDN, so no look-alike letters), never text a finding chose: a
+ * finding's title that reads like a trusted address can then never label a link to elsewhere.
+ */
+export function slackHostLink(rawUrl: string | undefined): string | undefined {
   const href = rawUrl === undefined ? undefined : slackLinkUrl(rawUrl);
-  return href === undefined ? escapedLabel : `<${href}|${escapedLabel}>`;
+  if (href === undefined) return undefined;
+  return `<${href}|${escapeSlackText(new URL(rawUrl!).host)}>`;
 }
 
 export const TRUNCATION_MARK = '…(truncated)';
