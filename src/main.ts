@@ -1,19 +1,9 @@
 #!/usr/bin/env node
-import { commands, renderUsage } from './cli/commands.js';
-import { type CommandIO, UsageError } from './cli/io.js';
+import { runCli } from './cli/cli.js';
+import type { CommandIO } from './cli/io.js';
 
-/** The bin entry: argv → command; SIGINT/SIGTERM → an AbortSignal; a second signal exits at once. */
+/** The bin entry: argv → runCli; SIGINT/SIGTERM → an AbortSignal; a second signal exits at once. */
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(renderUsage());
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`finding-relay: unknown command "${name}"\n\n${renderUsage()}`);
-    return 2;
-  }
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -35,17 +25,7 @@ async function main(argv: string[]): Promise<number> {
     signal: controller.signal,
   };
   try {
-    if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`Usage: ${command.usage}\n`);
-      return 0;
-    }
-    return await command.run(args, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`finding-relay ${name}: ${error.message}\nUsage: ${command.usage}\n`);
-      return 2;
-    }
-    throw error;
+    return await runCli(argv, io);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -12,12 +12,6 @@ import {
 import { parseCommandArgs } from './args.js';
 import type { CommandIO } from './io.js';
 
-export const checkUsage = `Usage: finding-relay check [--json] [--strict] [--finding FILE]
-  Reports what Slack, GitHub and storage would do in this environment and in dev/staging/prod.
-  --json          one JSON object (for machines)
-  --strict        exit 1 when the current environment is MISCONFIGURED
-  --finding FILE  also route one sample finding (JSON) and show each channel's decision`;
-
 export async function runCheck(args: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandArgs(args, {
     json: { type: 'boolean' },

@@ -1,8 +1,21 @@
+import {
+  checkUsage,
+  dlqUsage,
+  ledgerUsage,
+  publishUsage,
+  setupUsage,
+  smokeUsage,
+  versionUsage,
+  workerUsage,
+} from './help.js';
 import type { CommandIO } from './io.js';
 
 export interface Command {
   readonly summary: string;
+  /** One line, printed after a usage error. */
   readonly usage: string;
+  /** The full help text (`finding-relay <command> --help`). */
+  readonly help: string;
   run(args: readonly string[], io: CommandIO): Promise<number>;
 }
 
@@ -11,11 +24,13 @@ export const commands: Record<string, Command> = {
   worker: {
     summary: 'run the relay until SIGTERM/SIGINT, then drain and exit 0',
     usage: 'finding-relay worker',
+    help: workerUsage,
     run: async (args, io) => (await import('./worker.js')).runWorker(args, io),
   },
   setup: {
     summary: 'create the topics and subscriptions (with the dead-letter policy); idempotent',
     usage: 'finding-relay setup',
+    help: setupUsage,
     run: async (args, io) => {
       const [{ runSetup }, { withPubSub }, { parseCommandArgs }] = await Promise.all([
         import('./setup.js'),
@@ -29,6 +44,7 @@ export const commands: Record<string, Command> = {
   publish: {
     summary: 'validate JSON Lines findings and publish them; one bad line and nothing is sent',
     usage: 'finding-relay publish [FILE|-]',
+    help: publishUsage,
     run: async (args, io) => {
       const [{ runPublish }, { withPubSub }] = await Promise.all([
         import('./publish.js'),
@@ -43,25 +59,41 @@ export const commands: Record<string, Command> = {
     summary: 'dead letters: counts by reason and agent, list, replay to the findings topic, purge',
     usage:
       'finding-relay dlq stats [--json] | list [--limit N] [--reason R] [--agent A] [--json] | replay (--id ID…|--reason R|--all) [--agent A] [--dry-run] | purge (--id ID…|--reason R|--older-than D|--all) [--agent A] [--dry-run] [--yes]',
+    help: dlqUsage,
     run: async (args, io) => (await import('./dlq.js')).runDlq(args, io),
   },
   ledger: {
     summary: 'show the dry-run ledger: the issues and comments GitHub would have received',
     usage: 'finding-relay ledger show [--since DATE] [--env dev|staging|prod] [--json]',
+    help: ledgerUsage,
     run: async (args, io) => (await import('./ledger.js')).runLedger(args, io),
   },
   smoke: {
     summary: 'publish one synthetic finding and check each channel did what the safety matrix predicts',
     usage:
       'finding-relay smoke [--timeout 60s] [--allow-real] [--url http://127.0.0.1:8080] [--repo owner/name]',
+    help: smokeUsage,
     run: async (args, io) => (await import('./smoke.js')).runSmoke(args, io),
   },
   check: {
     summary: 'readiness: what each channel does in this environment and in dev/staging/prod',
-    get usage() {
-      return 'finding-relay check [--json] [--strict] [--finding FILE]';
-    },
+    usage: 'finding-relay check [--json] [--strict] [--finding FILE]',
+    help: checkUsage,
     run: async (args, io) => (await import('./check.js')).runCheck(args, io),
+  },
+  version: {
+    summary: 'print the version of finding-relay (also --version)',
+    usage: 'finding-relay version',
+    help: versionUsage,
+    run: async (args, io) => {
+      const [{ parseCommandArgs }, { packageVersion }] = await Promise.all([
+        import('./args.js'),
+        import('./version.js'),
+      ]);
+      parseCommandArgs(args, {});
+      io.stdout(`${packageVersion()}\n`);
+      return 0;
+    },
   },
 };
 
@@ -70,6 +102,10 @@ export function renderUsage(): string {
   const width = Math.max(...names.map((n) => n.length));
   const lines = ['Usage: finding-relay <command> [options]', '', 'Commands:'];
   for (const name of names) lines.push(`  ${name.padEnd(width)}  ${commands[name]!.summary}`);
-  lines.push('', 'Configuration comes from environment variables: see .env.example and docs/variables.md.');
+  lines.push(
+    '',
+    '`finding-relay <command> --help` shows a command in full; --version prints the version.',
+    'Configuration comes from environment variables: see .env.example and docs/variables.md.',
+  );
   return `${lines.join('\n')}\n`;
 }

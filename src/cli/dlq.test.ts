@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { dlqUsage, parseDlqArgs, runDlq } from './dlq.js';
+import { parseDlqArgs, runDlq } from './dlq.js';
+import { dlqUsage } from './help.js';
 import { type CommandIO, UsageError } from './io.js';
 
 const io: CommandIO = {

@@ -12,26 +12,6 @@ import { parseCommandArgs } from './args.js';
 import { type CommandIO, UsageError } from './io.js';
 import { withPubSub } from './pubsub-command.js';
 
-export const dlqUsage = `finding-relay dlq <stats|list|replay|purge> [options]
-  Works on the dead-letter inspect subscription (DEAD_LETTER_SUBSCRIPTION). Reading never consumes:
-  scanned messages (at most ${DEFAULT_SCAN_OPTIONS.maxMessages}) are held briefly and given back.
-
-  stats [--json]                      counts by reason and by agent; oldest and newest age
-  list [--limit N] [--reason R] [--agent A] [--json]
-                                      one line per dead letter (default limit 100); --json adds
-                                      the data (UTF-8, else base64) and the attributes
-  replay (--id ID... | --reason R | --all) [--agent A] [--dry-run]
-                                      republishes valid findings to FINDINGS_TOPIC, then removes
-                                      them; still-invalid ones are refused and stay
-  purge (--id ID... | --reason R | --older-than D | --all) [--agent A] [--dry-run] [--yes]
-                                      removes dead letters for good; asks first unless --yes;
-                                      D like 30m, 6h, 7d
-
-  --id (repeatable) matches a finding id or a message id. Reasons: invalid-json, invalid-schema,
-  too-large, permanent-slack, permanent-github, max-delivery-attempts (Pub/Sub's policy).
-  replay and purge exit 1 when anything chosen was refused or failed, or an --id matched nothing;
-  a --dry-run exits as the real run would.`;
-
 type Plan =
   | { readonly command: 'stats'; readonly json: boolean }
   | {

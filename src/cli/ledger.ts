@@ -5,8 +5,6 @@ import { loadConfig } from '../config/load.js';
 import { parseCommandArgs } from './args.js';
 import { type CommandIO, UsageError } from './io.js';
 
-export const ledgerUsage = 'finding-relay ledger show [--since DATE] [--env dev|staging|prod] [--json]';
-
 /** `ledger show`: the issues and comments GitHub dry-run would have created, readable. */
 export async function runLedger(args: readonly string[], io: CommandIO): Promise<number> {
   const [sub, ...rest] = args;

@@ -7,11 +7,6 @@ import { publishFindings } from '../pubsub/publish-findings.js';
 import { parseCommandArgs } from './args.js';
 import { type CommandIO, UsageError } from './io.js';
 
-export const publishUsage = `Usage: finding-relay publish [FILE|-]
-  Validates JSON Lines findings (one per line, blank lines skipped) from FILE, or stdin for - or
-  no argument, and publishes them to FINDINGS_TOPIC. If any line is invalid, every bad line is
-  reported as FILE:LINE: reason: detail and nothing of the file is published (exit 1).`;
-
 export interface PublishDeps {
   readonly io: CommandIO;
   /** The findings topic (the client's Topic fits). */

@@ -3,11 +3,6 @@ import type { Config } from '../config/types.js';
 import { type ProvisionResult, provisionPubSub } from '../pubsub/provision.js';
 import type { CommandIO } from './io.js';
 
-export const setupUsage = `Usage: finding-relay setup
-  Creates the findings topic, the worker subscription (with its dead-letter and retry policy),
-  the dead-letter topic and its inspect subscription. Safe to run again: what exists is kept, and
-  a worker subscription with a different dead-letter policy is updated.`;
-
 export interface SetupDeps {
   readonly config: Config;
   readonly pubsub: PubSub;

@@ -15,17 +15,6 @@ import { createPubSubClient } from '../pubsub/client.js';
 import { parseCommandArgs } from './args.js';
 import { type CommandIO, UsageError } from './io.js';
 
-export const smokeUsage = `Usage: finding-relay smoke [--timeout 60s] [--allow-real] [--url http://127.0.0.1:8080] [--repo owner/name]
-  Publishes one synthetic finding marked as a smoke test (agent finding-relay-smoke, label
-  smoke-test, title "[smoke test] …") to FINDINGS_TOPIC of the environment configured here, waits
-  for its outcome through the worker's GET /api/outcomes/{id}, and prints what each channel did.
-  Exit 0 only if every channel reached what the safety matrix predicts for this configuration.
-  --timeout D   how long to wait for the outcome (default 60s; units s, m, h)
-  --url URL     the worker's HTTP base URL (default http://127.0.0.1:$PORT)
-  --repo R      the finding's GitHub repo (default: the first GITHUB_REPO_ALLOWLIST entry without *)
-  --allow-real  when GitHub is REAL, let the smoke finding open a real issue; without it the
-                finding is published without a repo, so GitHub drops it (no-repo)`;
-
 export const SMOKE_AGENT = 'finding-relay-smoke';
 export const SMOKE_LABEL = 'smoke-test';
 const POLL_MS = 250;

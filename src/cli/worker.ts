@@ -3,8 +3,6 @@ import { formatConfigIssues, loadConfig } from '../config/load.js';
 import { parseCommandArgs } from './args.js';
 import type { CommandIO } from './io.js';
 
-export const workerUsage = 'finding-relay worker';
-
 /**
  * Runs the relay until SIGTERM/SIGINT, then stops pulling, flushes batches, settles every message
  * in hand and exits 0. A configuration error stops it before it touches anything (exit 78).

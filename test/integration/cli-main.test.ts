@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -14,9 +15,10 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('the finding-relay command line', () => {
-  it('prints usage for no command (exit 2), --help (exit 0) and an unknown command (exit 2)', () => {
-    expect(run([])).toMatchObject({ code: 2 });
-    expect(run([]).out).toContain('Usage: finding-relay <command>');
+  it('prints usage for no command (stderr, exit 2), --help (exit 0) and an unknown command (exit 2)', () => {
+    const bare = run([]);
+    expect(bare).toMatchObject({ code: 2, out: '' });
+    expect(bare.err).toContain('Usage: finding-relay <command>');
     const help = run(['--help']);
     expect(help.code).toBe(0);
     for (const name of ['worker', 'setup', 'publish', 'check', 'dlq', 'ledger'])
@@ -24,6 +26,14 @@ describe('the finding-relay command line', () => {
     const unknown = run(['wrker']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown command "wrker"');
+  });
+
+  it("prints a command's full help (dlq replay --help) and the version, exit 0", () => {
+    const help = run(['dlq', 'replay', '--help']);
+    expect(help).toMatchObject({ code: 0, err: '' });
+    expect(help.out).toContain('republishes valid findings to FINDINGS_TOPIC');
+    const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+    expect(run(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
   });
 
   it('prints the command usage for a bad argument, with exit 2', () => {
