@@ -26,20 +26,35 @@ export interface RenderOptions {
 const ZWSP = '\u200B';
 
 /**
- * Breaks what GitHub would turn into a notification or a backlink in text taken from a finding:
- * `@user` / `@org/team` (GitHub's rule: `@` not preceded by an ASCII word character), `#123`
- * and `owner/repo#123` references and `GH-123`, also when `@` or `#` is spelt as a character
- * reference (`&#64;`, `&commat;`, `&num;`…: GitHub decodes those before it looks for mentions, so
- * they are turned back into the plain character first). A zero-width space keeps the text readable.
- * Full issue URLs are left alone (they stay links, and also create backlinks: a known limit).
+ * Character references an HTML parser turns into `@` or `#` (numeric ones also without the `;`,
+ * which a parser still decodes inside raw HTML). GitHub decodes them before it looks for mentions
+ * and references, so they are turned back into the plain character first.
+ */
+const AT_REFERENCE = /&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9a-fA-F])|commat;);?/g;
+const HASH_REFERENCE = /&(?:#0*35(?![0-9])|#[xX]0*23(?![0-9a-fA-F])|num;);?/g;
+
+/**
+ * Breaks what GitHub would turn into a notification or a backlink in text taken from a finding.
+ *
+ * Mentions: a zero-width space follows **every** `@`. GitHub's rule (an `@` not preceded by a word
+ * character) applies to the rendered text, after markdown and HTML have moved things around
+ * (`_@user_`, `<b>@user</b>`, `a&#64;user`), so no rule about what precedes an `@` in the source
+ * can be complete; a username, though, must start right after the `@`, and nothing markdown or
+ * HTML does can remove the zero-width space in between. It needs no list of markup forms, applies
+ * inside code too (harmless there, invisible) and leaves an e-mail address readable (no longer a
+ * `mailto:` link). The full-width `＠` is treated the same.
+ *
+ * References: `#123`, `owner/repo#123` and `GH-123` get the same break before a digit, or before
+ * a `&` that could spell one. Full issue URLs are left alone (they stay links, and also create
+ * backlinks: a known limit).
  */
 export function neutralise(text: string): string {
   return text
-    .replace(/&(?:#0*64|#[xX]0*40|commat);/g, '@')
-    .replace(/&(?:#0*35|#[xX]0*23|num);/g, '#')
-    .replace(/(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])/g, `@${ZWSP}`)
-    .replace(/#(?=\d)/g, `#${ZWSP}`)
-    .replace(/\b(GH)-(?=\d)/gi, `$1${ZWSP}-`);
+    .replace(AT_REFERENCE, '@')
+    .replace(HASH_REFERENCE, '#')
+    .replace(/[@\uFF20](?!\u200B)/g, `$&${ZWSP}`)
+    .replace(/#(?=[0-9&])/g, `#${ZWSP}`)
+    .replace(/\b(GH)-(?=[0-9&])/gi, `$1${ZWSP}-`);
 }
 
 /** One line of inline markdown: neutralised, markdown/HTML syntax escaped, line breaks as <br>. */
