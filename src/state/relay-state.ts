@@ -25,7 +25,8 @@ export interface EnqueueRequest {
    * When set: the per-(scope, fingerprint) dedupe window is checked and set in the same
    * transaction. A fingerprint whose window (windowMs long) opened less than windowMs ago by
    * ANOTHER event makes this request `duplicate` (final, recorded as `dropped: duplicate`, and the
-   * window's sighting count goes up); otherwise the window is (re)opened by this event.
+   * window's sighting count goes up); a window this same event opened is left as it is;
+   * otherwise the window is (re)opened by this event (since = now, count 1).
    */
   readonly window?: { readonly scope: string; readonly windowMs: number };
   /** Higher first when a dispatcher takes entries (severity rank). */
@@ -43,7 +44,10 @@ export type EnqueueResult =
       readonly state: DeliveryState;
       readonly outcome?: RecordedOutcome;
     }
-  /** Within another event's window: recorded as final `dropped: duplicate`. */
+  /**
+   * Within another event's window: recorded as final `dropped: duplicate`. `since` is when the
+   * window opened; `count` the sightings in it so far, this one and the opening event included.
+   */
   | { readonly status: 'duplicate'; readonly since: number; readonly count: number };
 
 export type DeliveryState = 'queued' | 'done' | 'dead-lettered';
@@ -71,7 +75,12 @@ export interface DispatcherLease {
 
 /** What became of one entry a dispatcher took. */
 export type Completion =
-  | { readonly eventId: string; readonly channel: StateChannel; readonly kind: 'done'; readonly outcome: RecordedOutcome }
+  | {
+      readonly eventId: string;
+      readonly channel: StateChannel;
+      readonly kind: 'done';
+      readonly outcome: RecordedOutcome;
+    }
   | {
       readonly eventId: string;
       readonly channel: StateChannel;
@@ -157,3 +166,6 @@ export interface RelayState {
 
   close(): Promise<void>;
 }
+
+/** Every channel, in the order deliveries() and outboxStats() list them. */
+export const STATE_CHANNELS: readonly StateChannel[] = ['github', 'slack'];
