@@ -1,0 +1,65 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+
+/** Every statement the relay state runs, prepared once per connection and reused by every call. */
+export function prepareRelayStatements(db: DatabaseSync) {
+  const p = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    selectDelivery: p('SELECT state, outcome FROM deliveries WHERE event_id = ? AND channel = ?'),
+    // (event_id, channel, target, fingerprint, priority, now, payload)
+    insertQueued: p(`
+      INSERT INTO deliveries
+        (event_id, channel, target, fingerprint, priority, enqueued_at, due_at, state, payload)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 'queued', ?7)`),
+    // (event_id, channel, target, fingerprint, priority, now, outcome): a duplicate, final at once.
+    insertFinal: p(`
+      INSERT INTO deliveries
+        (event_id, channel, target, fingerprint, priority, enqueued_at, due_at, state, outcome, finished_at)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 'done', ?7, ?6)`),
+
+    selectWindow: p('SELECT since, event_id FROM windows WHERE scope = ? AND fingerprint = ?'),
+    bumpWindow: p('UPDATE windows SET count = count + 1 WHERE scope = ? AND fingerprint = ? RETURNING count'),
+    // (scope, fingerprint, now, event_id, window_ms)
+    openWindow: p(`
+      INSERT INTO windows (scope, fingerprint, since, count, event_id, window_ms)
+      VALUES (?1, ?2, ?3, 1, ?4, ?5)
+      ON CONFLICT (scope, fingerprint) DO UPDATE
+        SET since = excluded.since, count = 1, event_id = excluded.event_id, window_ms = excluded.window_ms`),
+
+    // (name, holder, expires_at, now): a row comes back only when the lease is (now) ours.
+    takeLease: p(`
+      INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4
+      RETURNING holder`),
+    releaseLease: p('DELETE FROM leases WHERE name = ? AND holder = ?'),
+    // (target, now, limit): served in order by the deliveries_due index.
+    selectDue: p(`
+      SELECT event_id, channel, target, fingerprint, priority, payload, attempts, enqueued_at
+      FROM deliveries
+      WHERE state = 'queued' AND target = ?1 AND due_at <= ?2
+      ORDER BY priority DESC, enqueued_at, rowid
+      LIMIT ?3`),
+
+    // (due_at, cause, event_id, channel)
+    retry: p(`
+      UPDATE deliveries SET attempts = attempts + 1, due_at = ?1, cause = ?2
+      WHERE event_id = ?3 AND channel = ?4 AND state = 'queued'`),
+    // (state, outcome, cause, now, event_id, channel): the payload is only needed while queued.
+    finish: p(`
+      UPDATE deliveries
+        SET attempts = attempts + 1, state = ?1, outcome = ?2, cause = coalesce(?3, cause),
+            finished_at = ?4, payload = NULL
+      WHERE event_id = ?5 AND channel = ?6 AND state = 'queued'`),
+
+    selectDeliveries: p(`
+      SELECT channel, state, outcome, cause, attempts, finished_at
+      FROM deliveries WHERE event_id = ? ORDER BY channel`),
+    outboxStats: p(`
+      SELECT channel, count(*) AS items, min(enqueued_at) AS oldest
+      FROM deliveries WHERE state = 'queued' GROUP BY channel`),
+
+    expireDeliveries: p("DELETE FROM deliveries WHERE state <> 'queued' AND finished_at <= ?"),
+    expireWindows: p('DELETE FROM windows WHERE since + window_ms <= ?'),
+    expireLeases: p('DELETE FROM leases WHERE expires_at <= ?'),
+  };
+}
