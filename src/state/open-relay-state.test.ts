@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRelayState } from './open-relay-state.js';
+
+const root = mkdtempSync(join(tmpdir(), 'open-relay-state-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('openRelayState', () => {
+  it('opens a relative sqlite uri under the working directory', async () => {
+    const state = await openRelayState('sqlite://./nested/state.db', { cwd: root });
+    expect(state.backend).toBe('sqlite');
+    expect(state.location).toBe(`sqlite://${join(root, 'nested/state.db')}`);
+    await state.close();
+  });
+
+  it('says plainly that the Firestore backend is not there yet', async () => {
+    await expect(openRelayState('firestore://-/(default)', { cwd: root })).rejects.toThrow(
+      /Firestore backend is not in this version/,
+    );
+  });
+
+  it('refuses an invalid uri', async () => {
+    await expect(openRelayState('mysql://x', { cwd: root })).rejects.toBeInstanceOf(TypeError);
+  });
+});
