@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const pkg = JSON.parse(read('package.json')) as {
+  name: string;
+  version: string;
+  license: string;
+  engines: { node: string };
+  exports: Record<string, unknown>;
+  files: string[];
+  devDependencies: Record<string, string>;
+};
+
+describe('the npm package', () => {
+  it('has the Apache-2.0 license text that package.json names', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    const license = read('LICENSE');
+    expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+  });
+
+  it('keeps a changelog (Keep a Changelog) with an Unreleased section and this version', () => {
+    const changelog = read('CHANGELOG.md');
+    expect(changelog).toContain('Keep a Changelog');
+    const versions = [...changelog.matchAll(/^## \[([^\]]+)\]/gm)].map((m) => m[1]);
+    expect(versions[0]).toBe('Unreleased');
+    expect(versions).toContain(pkg.version);
+    expect(pkg.files).toContain('CHANGELOG.md');
+  });
+
+  it('asks for Node 24, the Node it is developed, tested and shipped on (node:sqlite)', () => {
+    expect(pkg.engines.node).toBe('>=24');
+    expect(pkg.devDependencies.node).toMatch(/^\^?24\./);
+    expect(read('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:24-slim\b/m);
+  });
+
+  it('exports the generated finding schema as finding-relay/schema.json', () => {
+    const require = createRequire(import.meta.url);
+    const resolved = require.resolve(`${pkg.name}/schema.json`); // the package resolving itself
+    expect(resolved).toBe(join(ROOT, 'schemas/finding.v1.schema.json'));
+    const schema = JSON.parse(readFileSync(resolved, 'utf8')) as { $id: string; title: string };
+    expect(schema.$id).toBe('urn:finding-relay:schema:finding:v1');
+    expect(pkg.files).toContain('schemas');
+  });
+
+  it('packs the license, changelog and schema, and no TypeScript sources but declarations', async () => {
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
+    const [{ files }] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+    const paths = files.map((f) => f.path);
+    for (const p of [
+      'LICENSE',
+      'CHANGELOG.md',
+      'README.md',
+      'package.json',
+      'schemas/finding.v1.schema.json',
+    ])
+      expect(paths).toContain(p);
+    expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it('builds source maps that carry their sources (the package ships no src/)', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'relay-build-'));
+    try {
+      const tsc = join(ROOT, 'node_modules/.bin/tsc');
+      // Type errors do not stop emission; this test is about what is emitted.
+      await run(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out]).catch(() => undefined);
+      const js = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+      expect(js).toContain('main.js');
+      for (const file of js) {
+        const mapPath = join(out, `${file}.map`);
+        expect(existsSync(mapPath), `${file}.map`).toBe(true);
+        const map = JSON.parse(readFileSync(mapPath, 'utf8')) as {
+          sources: string[];
+          sourcesContent?: string[];
+        };
+        expect(map.sourcesContent?.length, `${file}.map sourcesContent`).toBe(map.sources.length);
+        expect(map.sourcesContent?.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
