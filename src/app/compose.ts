@@ -2,22 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createSlackSink } from '../channels/slack/slack-sink.js';
-import type { ChannelName, ChannelSink } from '../channels/types.js';
+import type { ChannelName } from '../channels/types.js';
 import type { Config, ConfigResult, DeploymentEnv } from '../config/types.js';
+import { type RunningDispatcher, startDispatcher } from '../dispatch/dispatcher.js';
+import { sinkCycle } from '../dispatch/sink-cycle.js';
+import { githubTarget, slackTarget } from '../dispatch/targets.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../observability/logger.js';
 import { RelayMetrics } from '../observability/metrics.js';
 import { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { createRedactor } from '../observability/redact.js';
-import { observeClaims, StoreHealth } from '../observability/store-health.js';
+import { observeState, StoreHealth } from '../observability/store-health.js';
 import type { Settlement } from '../pipeline/settle.js';
 import type { Envelope } from '../pipeline/types.js';
 import { resolveModes } from '../policy/decide-channels.js';
-import { resolveStorage } from '../policy/safety-matrix.js';
+import { resolveState, resolveStorage } from '../policy/safety-matrix.js';
 import { createPubSubClient } from '../pubsub/client.js';
-import type { StateStore } from '../state/store.js';
+import { publishDeadLetter } from '../pubsub/dead-letter.js';
+import { openRelayState } from '../state/open-relay-state.js';
+import type { RelayState } from '../state/relay-state.js';
+import { recordCompletion } from './completion-report.js';
 import { createGitHubChannel } from './github-channel.js';
-import { openConfiguredStore, openSideEffectState } from './state.js';
+import { openConfiguredLedger } from './ledger-storage.js';
+import { outboxGate } from './outbox-gate.js';
 import { startStatusServer } from './status-server.js';
 import { type RunningRelay, startRelay } from './worker.js';
 
@@ -25,7 +32,7 @@ export interface ComposeOptions {
   env: Readonly<Record<string, string | undefined>>;
   log?: Logger;
   clock?: Clock;
-  /** Identifies this worker in claims and ledger object names. */
+  /** Identifies this worker in dispatcher leases and ledger object names. */
   holder?: string;
   /** Overrides PORT (tests use 0). */
   port?: number;
@@ -42,10 +49,11 @@ export interface ComposedWorker {
   readonly metrics: RelayMetrics;
   readonly outcomes: RecentOutcomes;
   readonly relay: RunningRelay;
-  readonly store: StateStore | undefined;
+  readonly state: RelayState | undefined;
+  readonly dispatchers: readonly RunningDispatcher[];
   readonly httpPort: number;
   readonly failed: Promise<never>;
-  /** Drains the relay, then closes HTTP and clients, in reverse order of start. */
+  /** Drains intake and dispatchers, then closes HTTP and clients, in reverse order of start. */
   stop(): Promise<void>;
 }
 
@@ -53,7 +61,7 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-/** Wiring: config → clients → state → channels → pipeline → subscriber → HTTP. */
+/** Wiring: config → clients → state → dispatchers → intake pipeline → subscriber → HTTP. */
 export async function composeWorker(result: ConfigResult, opts: ComposeOptions): Promise<ComposedWorker> {
   const { config } = result;
   const clock = opts.clock ?? systemClock;
@@ -70,50 +78,76 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
   const env: DeploymentEnv = config.deploymentEnv;
   const modes = resolveModes(config);
   const storage = resolveStorage(config, env);
-  const needsStore = modes.slack.mode === 'ENABLED' || modes.github.mode !== 'DISABLED';
-  if (needsStore && !config.storage.uri) {
+  const stateResolution = resolveState(config, env);
+  if (stateResolution.status === 'MISCONFIGURED') {
+    throw new StartupError(`${stateResolution.reason}. Set STATE_URI (sqlite:///path/state.db).`);
+  }
+  if (storage.status === 'MISCONFIGURED' && !config.storage.uri) {
     throw new StartupError(`${storage.reason}. Set STORAGE_URI (gs://bucket/prefix or file:///path).`);
   }
   if (storage.status === 'MISCONFIGURED') log.warn(storage.reason);
+  if (stateResolution.warning) log.warn(stateResolution.warning);
   log.info(
     {
       environment: env,
       slack: { mode: modes.slack.mode, reason: modes.slack.reason },
       github: { mode: modes.github.mode, reason: modes.github.reason },
       storage: storage.uri,
+      state: stateResolution.uri,
       holder,
     },
     'finding-relay starting',
   );
 
-  const store = config.storage.uri ? openConfiguredStore(config.storage.uri, opts.env) : undefined;
-  const sideEffects = openSideEffectState(store, {
-    env,
-    holder,
-    clock,
-    windowS: config.dedupeWindowS,
-    leaseMs: config.storage.claimLeaseMs,
-    onRenewalProblem: (p) =>
-      log.warn(
-        { claim: p.key, err: p.error },
-        p.lost ? 'claim lease lost while its side effect was in flight' : 'could not renew a claim lease',
-      ),
-  });
-  sideEffects.leases?.start();
-  // Claims report to storeHealth, so /readyz can say when the store is known to be down.
-  const storeHealth = store ? new StoreHealth() : undefined;
-  const claims = storeHealth ? observeClaims(sideEffects.claims, storeHealth) : sideEffects.claims;
-  const { fingerprintWindow } = sideEffects;
-  const metrics = new RelayMetrics({ processMetrics: true });
-  const outcomes = new RecentOutcomes();
-  const sinks = new Map<ChannelName, ChannelSink>();
-  if (modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
-    sinks.set(
-      'slack',
-      createSlackSink({
+  const releasers: Array<() => Promise<void>> = [];
+  const releaseAll = async () => {
+    for (const release of releasers.splice(0).reverse()) await release().catch(() => undefined);
+  };
+  try {
+    const opened =
+      stateResolution.status === 'ENABLED' && config.state.uri
+        ? await openRelayState(config.state.uri, { cwd: process.cwd() })
+        : undefined;
+    if (opened) releasers.push(() => opened.close());
+    const metrics = new RelayMetrics({ processMetrics: true });
+    const outcomes = new RecentOutcomes();
+    // Every intake and dispatcher transaction tells /readyz whether the store answers.
+    const storeHealth = opened ? new StoreHealth() : undefined;
+    const state = opened && storeHealth ? observeState(opened, storeHealth) : undefined;
+    const pubsub = createPubSubClient({
+      projectId: config.pubsub.projectId,
+      emulatorHost: config.pubsub.emulatorHost,
+    });
+    releasers.push(() => pubsub.close());
+    const deadLetterTopic = pubsub.topic(config.pubsub.deadLetterTopic);
+    const deadLetter = async (message: Parameters<typeof publishDeadLetter>[1], reason: string, detail: string) => {
+      await publishDeadLetter(deadLetterTopic, message, reason, detail);
+      metrics.deadLettered.inc({ reason });
+    };
+
+    const targets: Partial<Record<ChannelName, string>> = {};
+    const dispatchers: RunningDispatcher[] = [];
+    const dispatch = (channel: ChannelName, target: string, parts: Pick<Parameters<typeof startDispatcher>[0], 'handle' | 'intervalMs' | 'batchSize'>) => {
+      targets[channel] = target;
+      dispatchers.push(
+        startDispatcher({
+          state: state!,
+          target,
+          holder,
+          leaseMs: config.state.leaseMs,
+          clock,
+          log,
+          ...parts,
+          onCompleted: (entry, completion) => recordCompletion(entry, completion, { metrics, outcomes, log, clock }),
+        }),
+      );
+    };
+    if (state && modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
+      const sink = createSlackSink({
         webhookUrl: config.slack.webhookUrl,
         label: modes.slack.label,
-        windowMs: config.slack.batchWindowMs,
+        // The dispatcher's cycle is the window: each cycle's due entries are one digest.
+        windowMs: 0,
         max: config.slack.batchMax,
         clock,
         onMessage: (info) => {
@@ -121,62 +155,87 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
           if (info.attempt === 1) metrics.slackDigestSize.observe(info.findings);
           log.info({ channel: 'slack', ...info }, 'slack message');
         },
-      }),
-    );
-  }
-  if (modes.github.mode !== 'DISABLED' && store) {
-    sinks.set('github', createGitHubChannel({ config, modes, store, holder, clock, log, metrics }));
-  }
+      });
+      dispatch('slack', slackTarget(config.slack.webhookUrl), {
+        handle: sinkCycle({ sink, clock, deadLetter, redact }),
+        intervalMs: config.slack.batchWindowMs,
+        batchSize: 10_000,
+      });
+    }
+    if (state && modes.github.mode !== 'DISABLED') {
+      const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, opts.env) : undefined;
+      const sink = createGitHubChannel({ config, modes, kv: state.kv, ledger, holder, clock, log, metrics });
+      dispatch('github', githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token), {
+        handle: sinkCycle({ sink, clock, deadLetter, redact }),
+        intervalMs: 200,
+        batchSize: 200,
+      });
+    }
+    const stopDispatchers = () => Promise.all(dispatchers.map((d) => d.stop())).then(() => undefined);
+    releasers.push(stopDispatchers);
 
-  const pubsub = createPubSubClient({
-    projectId: config.pubsub.projectId,
-    emulatorHost: config.pubsub.emulatorHost,
-  });
-  const relay = startRelay({
-    config,
-    log,
-    clock,
-    pubsub,
-    claims,
-    fingerprintWindow,
-    sinks,
-    metrics,
-    outcomes,
-    redact,
-    ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }),
-    ...(opts.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: opts.drainTimeoutMs }),
-    ...(opts.onSettled ? { onSettled: opts.onSettled } : {}),
-  });
-  const http = await startStatusServer({
-    result,
-    env: opts.env,
-    relay,
-    metrics,
-    outcomes,
-    ...(storeHealth ? { storeHealth } : {}),
-    port: opts.port ?? config.port,
-    host: opts.httpHost ?? config.httpHost,
-  });
-  log.info({ port: http.port }, 'HTTP listening (/healthz /readyz /metrics /api/outcomes/{id})');
+    if (state) {
+      metrics.outboxProbe = async () =>
+        (await state.outboxStats()).map((s) => ({
+          channel: s.channel,
+          items: s.items,
+          oldestAgeS: s.oldestEnqueuedAt === undefined ? 0 : Math.max(0, (clock.now() - s.oldestEnqueuedAt) / 1000),
+        }));
+    }
+    const gate = outboxGate({ state, maxItems: config.state.outboxMaxItems, clock, log, storeHealth });
+    const relay = startRelay({
+      config,
+      log,
+      clock,
+      pubsub,
+      modes,
+      state,
+      enqueue: { targets, windowMs: config.dedupeWindowS * 1000, outboxFull: gate.wait },
+      deadLetter,
+      metrics,
+      outcomes,
+      redact,
+      ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }),
+      ...(opts.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: opts.drainTimeoutMs }),
+      ...(opts.onSettled ? { onSettled: opts.onSettled } : {}),
+    });
+    const http = await startStatusServer({
+      result,
+      env: opts.env,
+      relay,
+      metrics,
+      outcomes,
+      state,
+      outboxFull: gate.fullReason,
+      ...(storeHealth ? { storeHealth } : {}),
+      port: opts.port ?? config.port,
+      host: opts.httpHost ?? config.httpHost,
+    });
+    releasers.push(() => http.close());
+    // Intake and dispatchers drain side by side (both inside Cloud Run's 10 s grace), while
+    // /readyz still answers "draining"; then HTTP and the clients close.
+    releasers.push(() => Promise.all([relay.stop(), stopDispatchers()]).then(() => undefined));
+    log.info({ port: http.port }, 'HTTP listening (/healthz /readyz /metrics /api/outcomes/{id})');
 
-  let stopping: Promise<void> | undefined;
-  return {
-    config,
-    log,
-    metrics,
-    outcomes,
-    relay,
-    store,
-    httpPort: http.port,
-    failed: relay.failed,
-    stop() {
-      stopping ??= (async () => {
-        await relay.stop();
-        sideEffects.leases?.stop();
-        await http.close();
-        await pubsub.close();
-      })();
-      return stopping;
-    },
-  };
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      log,
+      metrics,
+      outcomes,
+      relay,
+      state,
+      dispatchers,
+      httpPort: http.port,
+      failed: relay.failed,
+      stop() {
+        stopping ??= releaseAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    // A failed start stops what already started, in reverse order.
+    await releaseAll();
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createGitHubClient } from '../channels/github/client.js';
 import { createGitHubSink } from '../channels/github/github-sink.js';
+import type { LedgerStorage } from '../channels/ledger/ledger-storage.js';
 import { createLedgerWriter } from '../channels/ledger/ledger-writer.js';
 import type { ChannelSink } from '../channels/types.js';
 import type { Config } from '../config/types.js';
@@ -9,11 +10,15 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import type { ResolvedModes } from '../policy/decide-channels.js';
 import { scopeStore } from '../state/scoped-store.js';
 import type { StateStore } from '../state/store.js';
+import { StoreUnavailableError } from '../state/store.js';
 
 export interface GitHubChannelDeps {
   config: Config;
   modes: ResolvedModes;
-  store: StateStore;
+  /** The state's key/value part: the issue index lives there. */
+  kv: StateStore;
+  /** STORAGE_URI's ledger; needed in DRY_RUN (without it, dry-run writes fail as transient). */
+  ledger: LedgerStorage | undefined;
   holder: string;
   clock: Clock;
   log: Logger;
@@ -42,11 +47,11 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
           },
         })
       : undefined;
-  const ledger = createLedgerWriter({ store: deps.store, env, holder: deps.holder, clock });
+  const ledger = createLedgerWriter({ store: deps.ledger ?? noLedger, env, holder: deps.holder, clock });
   return createGitHubSink({
     client,
     ledger,
-    store: scopeStore(deps.store, `state/${env}`),
+    store: scopeStore(deps.kv, `state/${env}`),
     label: modes.github.titlePrefix,
     dedupeWindowS: config.dedupeWindowS,
     clock,
@@ -61,8 +66,8 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
         },
         'state store unavailable: will retry',
       ),
-    // Dry-run touches only the store and the ledger: many fingerprint groups at once keep its
-    // batched writes full. Real writes are paced by the client, so a few groups suffice.
+    // Dry-run touches only the state and the ledger: many fingerprint groups at once keep its
+    // batched ledger writes full. Real writes are paced by the client, so a few groups suffice.
     concurrency: modes.github.mode === 'REAL' ? 8 : 256,
     onCall: (info) => {
       metrics.githubCalls.inc({
@@ -73,3 +78,13 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
     },
   });
 }
+
+const noLedgerError = async (): Promise<never> => {
+  throw new StoreUnavailableError('no STORAGE_URI is configured for the dry-run ledger');
+};
+const noLedger: LedgerStorage = {
+  location: 'none',
+  createIfAbsent: noLedgerError,
+  read: noLedgerError,
+  list: noLedgerError,
+};

@@ -8,6 +8,8 @@ import { deadLetteredByReason, statusCounters } from '../observability/status-co
 import { renderStatusPage } from '../observability/status-page.js';
 import type { StoreHealth } from '../observability/store-health.js';
 import { buildReadinessReport } from '../policy/readiness.js';
+import type { RelayState } from '../state/relay-state.js';
+import { lookupOutcome } from './outcome-lookup.js';
 import type { RunningRelay } from './worker.js';
 
 export interface StatusServerDeps {
@@ -16,8 +18,12 @@ export interface StatusServerDeps {
   relay: RunningRelay;
   metrics: RelayMetrics;
   outcomes: RecentOutcomes;
-  /** Claims on the state store; absent when there is no store. */
+  /** Transactions on the state store; absent when there is no store. */
   storeHealth?: StoreHealth;
+  /** The shared state: outcomes of findings another worker's dispatcher finished. */
+  state?: RelayState | undefined;
+  /** null while the outbox has room (backpressure otherwise). */
+  outboxFull?: () => string | null;
   port: number;
   host: string;
 }
@@ -53,11 +59,13 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
       subscriptionError,
       configIssues: result.issues.map((i) => i.message),
       storeUnavailable: deps.storeHealth?.unavailableReason() ?? null,
+      outboxFull: deps.outboxFull?.() ?? null,
     });
 
   return startHttpServer(deps.port, deps.host, {
     metrics,
     outcomes: deps.outcomes,
+    lookupOutcome: (id) => lookupOutcome(id, deps.outcomes, deps.state),
     notReadyReason: notReady,
     renderStatusPage: async () =>
       renderStatusPage({

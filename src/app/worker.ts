@@ -1,6 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
-import type { ChannelName, ChannelSink } from '../channels/types.js';
 import type { Config } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { RelayMetrics } from '../observability/metrics.js';
@@ -8,11 +7,12 @@ import type { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { buildPipeline } from '../pipeline/build.js';
 import { MicroBatcher } from '../pipeline/micro-batcher.js';
 import type { Settlement } from '../pipeline/settle.js';
-import type { ClaimsPort, FingerprintWindowPort } from '../pipeline/side-effect-claims.js';
+import type { EnqueueSettings } from '../pipeline/enqueue.js';
 import type { Envelope, InboundMessage } from '../pipeline/types.js';
-import { resolveModes } from '../policy/decide-channels.js';
-import { publishDeadLetter } from '../pubsub/dead-letter.js';
+import type { ResolvedModes } from '../policy/decide-channels.js';
+import type { DeadLetterPort } from '../pipeline/settle.js';
 import { openSubscriber } from '../pubsub/subscriber.js';
+import type { RelayState } from '../state/relay-state.js';
 import { recordSettlement } from './settlement-report.js';
 
 export interface WorkerParts {
@@ -20,9 +20,11 @@ export interface WorkerParts {
   log: Logger;
   clock: Clock;
   pubsub: PubSub;
-  claims: ClaimsPort;
-  fingerprintWindow: FingerprintWindowPort | undefined;
-  sinks: ReadonlyMap<ChannelName, ChannelSink>;
+  modes: ResolvedModes;
+  state: RelayState | undefined;
+  enqueue: EnqueueSettings;
+  /** Publishes to the dead-letter topic (and counts it). */
+  deadLetter: DeadLetterPort;
   metrics: RelayMetrics;
   outcomes: RecentOutcomes;
   redact: (text: string) => string;
@@ -36,7 +38,7 @@ export interface WorkerParts {
 }
 
 export interface RunningRelay {
-  /** Stops pulling, flushes batches, settles every message in hand (bounded), closes the subscriber. */
+  /** Stops pulling, commits what is in hand (bounded), settles every message, closes the subscriber. */
   stop(): Promise<void>;
   /** Rejects when the subscription fails in a way the client cannot recover from. */
   readonly failed: Promise<never>;
@@ -44,20 +46,15 @@ export interface RunningRelay {
   readonly inHand: () => number;
 }
 
-/** The consuming loop: subscriber → micro-batches → the pipeline; owns lifecycle and draining. */
+/** The intake loop: subscriber → micro-batches → the pipeline (ack once durable); owns lifecycle and draining. */
 export function startRelay(parts: WorkerParts): RunningRelay {
   const { config, log, clock, metrics } = parts;
-  const deadLetterTopic = parts.pubsub.topic(config.pubsub.deadLetterTopic);
   const shutdown = new AbortController();
   const pipeline = buildPipeline({
-    modes: resolveModes(config),
-    claims: parts.claims,
-    fingerprintWindow: parts.fingerprintWindow,
-    sinks: parts.sinks,
-    deadLetter: async (message, reason, detail) => {
-      await publishDeadLetter(deadLetterTopic, message, reason, detail);
-      metrics.deadLettered.inc({ reason });
-    },
+    modes: parts.modes,
+    state: parts.state,
+    enqueue: parts.enqueue,
+    deadLetter: parts.deadLetter,
     onSettled: (envelope, settlement) => {
       recordSettlement(envelope, settlement, { metrics, outcomes: parts.outcomes, log, clock });
       parts.onSettled?.(envelope, settlement);
@@ -127,17 +124,14 @@ export function startRelay(parts: WorkerParts): RunningRelay {
         // close() waits (bounded) for the messages in hand to be settled, then nacks the rest.
         const closed = subscriber.close();
         batcher.flush();
-        // One bound for everything: sinks sending what they batched (instead of waiting out
-        // their windows) and the pipelines in flight. Past it, stages stop waiting and settle.
+        // One bound for the pipelines in flight (a state transaction each, normally milliseconds);
+        // past it, a batch waiting for the store stops waiting and is nacked.
         const boundTimer = new AbortController();
         const bound = clock
           .sleep(parts.drainTimeoutMs ?? 8_000, boundTimer.signal)
           .then(() => shutdown.abort(new Error('drain bound')))
           .catch(() => undefined);
-        const sinksClosed = Promise.all(
-          [...parts.sinks.values()].map((s) => s.close?.().catch(() => undefined)),
-        );
-        await Promise.race([Promise.all([sinksClosed, Promise.all(inFlight)]), bound]);
+        await Promise.race([Promise.all(inFlight), bound]);
         boundTimer.abort();
         await closed;
         state = 'stopped';

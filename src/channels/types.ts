@@ -15,9 +15,16 @@ export type FinalOutcome =
   | { kind: 'dry-run'; ledgerKey: string }
   | { kind: 'dropped'; reason: DropReason };
 
-/** What a channel reports per finding. Transient → nack and redeliver; permanent → dead-letter. */
+/** Durably in the outbox: its target's dispatcher will turn it into a final outcome (the message may be acked). */
+export type QueuedOutcome = { kind: 'queued' };
+
+/**
+ * What a channel reports per finding. At intake: transient → nack (the store could not take it).
+ * In a dispatcher: transient → retried from the outbox with backoff; permanent → dead-letter.
+ */
 export type Outcome =
   | FinalOutcome
+  | QueuedOutcome
   | { kind: 'transient'; cause: string; retryAfterMs?: number }
   | { kind: 'permanent'; reason: PermanentReason; cause: string };
 

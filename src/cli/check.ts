@@ -64,6 +64,7 @@ function renderEnvironment(name: string, r: EnvironmentReadiness): string[] {
     row([name, 'slack', r.slack.status, r.slack.reason], [10, 8, 14]),
     row(['', 'github', r.github.status, r.github.reason], [10, 8, 14]),
     row(['', 'storage', r.storage.status, r.storage.reason], [10, 8, 14]),
+    row(['', 'state', r.state.status, `${r.state.backend}: ${r.state.reason}`], [10, 8, 14]),
   ];
 }
 

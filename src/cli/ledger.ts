@@ -1,4 +1,4 @@
-import { openConfiguredStore } from '../app/state.js';
+import { openConfiguredLedger } from '../app/ledger-storage.js';
 import { readLedger } from '../channels/ledger/ledger-reader.js';
 import type { LedgerRecord } from '../channels/ledger/types.js';
 import { loadConfig } from '../config/load.js';
@@ -25,7 +25,7 @@ export async function runLedger(args: readonly string[], io: CommandIO): Promise
     io.stderr('finding-relay ledger: no STORAGE_URI is configured, so there is no ledger to read.\n');
     return 1;
   }
-  const store = openConfiguredStore(config.storage.uri, io.env);
+  const store = openConfiguredLedger(config.storage.uri, io.env);
   const { records, problems } = await readLedger(store, {
     env: values.env ?? config.deploymentEnv,
     ...(values.since ? { since: values.since } : {}),

@@ -6,7 +6,8 @@ export const CONCERN_TITLES: Readonly<Record<ConfigConcern, string>> = {
   environment: 'Environment',
   slack: 'Slack',
   github: 'GitHub',
-  storage: 'Storage (dry-run ledger and shared state)',
+  storage: 'Storage (dry-run ledger)',
+  state: 'State (claims, dedupe, issue index, outbox)',
   pubsub: 'Pub/Sub',
   worker: 'Worker',
 };

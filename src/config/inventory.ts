@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { repoAllowlistType } from './repo-allowlist.js';
+import { DEV_STATE_URI, stateUriType } from './state-uri.js';
 import { DEV_STORAGE_URI, storageUriType } from './storage-uri.js';
 import { type ConfigConcern, DEPLOYMENT_ENVS, SEVERITIES } from './types.js';
 import {
@@ -176,12 +177,18 @@ const SPECS = {
   }),
   GITHUB_API_URL: variable({
     concern: 'github',
-    ...urlType({ form: 'an http(s) URL', allowHttp: true, allowQuery: false, trimTrailingSlash: true }),
+    // The token travels with every request: plain http only to a loopback test server.
+    ...urlType({
+      form: 'an https URL (http only for a loopback test server)',
+      allowHttp: false,
+      allowQuery: false,
+      trimTrailingSlash: true,
+    }),
     fallback: 'https://api.github.com',
     default: 'https://api.github.com',
     example: 'https://api.github.com',
     description:
-      'GitHub REST API base: github.com, GitHub Enterprise Server (`https://HOST/api/v3`) or a local test server.',
+      'GitHub REST API base: github.com, GitHub Enterprise Server (`https://HOST/api/v3`) or a local test server (the only place plain http is accepted). The token is sent there: `check` warns about any host but api.github.com.',
     secret: false,
   }),
   GITHUB_WRITE_INTERVAL_MS: variable({
@@ -221,18 +228,38 @@ const SPECS = {
     ...storageUriType(),
     fallback: undefined,
     default: `${DEV_STORAGE_URI} in dev; none elsewhere`,
-    description: "Where the dry-run ledger and the worker's shared state (claims, dedupe, issue index) live.",
+    description:
+      'Where the dry-run ledger is written: Cloud Storage objects, or plain JSON Lines files under `ledger/ENV/YYYY/MM/DD/`.',
     secret: false,
   }),
-
-  CLAIM_LEASE_MS: variable({
-    concern: 'storage',
-    ...integerType(5_000, 3_600_000, 'ms'),
-    fallback: 120_000,
-    default: '120000',
-    example: '120000',
+  STATE_URI: variable({
+    concern: 'state',
+    ...stateUriType(),
+    fallback: undefined,
+    default: `${DEV_STATE_URI} in dev; none elsewhere`,
     description:
-      "Not in the contract table: lease of a side-effect claim; renewed at half its length while the side effect is in flight, taken over by another worker once a crashed worker's lease ends.",
+      "The worker's shared state (claims, dedupe windows, issue index, outbox): `sqlite:///abs/file.db` for one host, `firestore://PROJECT/DATABASE` for a fleet. Required outside dev whenever a channel is active.",
+    secret: false,
+  }),
+  OUTBOX_MAX_ITEMS: variable({
+    concern: 'state',
+    ...integerType(100, 10_000_000, 'items'),
+    fallback: 100_000,
+    default: '100000',
+    example: '100000',
+    description:
+      'Not in the contract table: past this many queued entries intake stops acking and the backlog stays in Pub/Sub (backpressure), shown on /readyz and the status page.',
+    secret: false,
+    honoured: true,
+  }),
+  CLAIM_LEASE_MS: variable({
+    concern: 'state',
+    ...integerType(5_000, 3_600_000, 'ms'),
+    fallback: 30_000,
+    default: '30000',
+    example: '30000',
+    description:
+      "Not in the contract table: lease of a dispatcher on its target (one per Slack webhook and GitHub token, fleet-wide); renewed every third of it while the holder lives, taken over by another worker once a crashed holder's lease ends.",
     secret: false,
     honoured: true,
   }),

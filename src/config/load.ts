@@ -1,7 +1,9 @@
 import { deepFreeze } from './deep-freeze.js';
 import { INVENTORY, VARIABLES, type VariableName, type VariableValue } from './inventory.js';
+import { DEV_STATE_URI, resolveStateUri } from './state-uri.js';
 import { DEV_STORAGE_URI, resolveStorageUri } from './storage-uri.js';
 import type { Config, ConfigIssue, ConfigResult, LogLevel } from './types.js';
+import { mayShowUrlText } from './value-types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,7 +25,11 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     const parsed = spec.schema.safeParse(text);
     if (parsed.success) return parsed.data as VariableValue<K>;
     const problem = [...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ');
-    const shown = spec.secret ? 'the value is not shown' : `got ${showValue(text)}`;
+    const shown = spec.secret
+      ? 'the value is not shown'
+      : spec.kind.type === 'url' && !mayShowUrlText(text)
+        ? 'the value is not shown (it may hold a credential)'
+        : `got ${showValue(text)}`;
     issues.push({ variable: name, concern: spec.concern, message: `${name}: ${problem}, ${shown}` });
     return spec.fallback;
   };
@@ -35,6 +41,9 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
   const storageUri = read('STORAGE_URI');
   const storageDefaulted = !isSet('STORAGE_URI') && deploymentEnv === 'dev';
   const chosenStorageUri = storageDefaulted ? DEV_STORAGE_URI : storageUri;
+  const stateUri = read('STATE_URI');
+  const stateDefaulted = !isSet('STATE_URI') && deploymentEnv === 'dev';
+  const chosenStateUri = stateDefaulted ? DEV_STATE_URI : stateUri;
 
   const config: Config = {
     deploymentEnv,
@@ -64,7 +73,12 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     storage: {
       uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),
       defaulted: storageDefaulted,
-      claimLeaseMs: read('CLAIM_LEASE_MS'),
+    },
+    state: {
+      uri: chosenStateUri === undefined ? undefined : resolveStateUri(chosenStateUri, opts.cwd),
+      defaulted: stateDefaulted,
+      leaseMs: read('CLAIM_LEASE_MS'),
+      outboxMaxItems: read('OUTBOX_MAX_ITEMS'),
     },
     pubsub: {
       projectId: read('GOOGLE_CLOUD_PROJECT'),

@@ -7,7 +7,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Which part of the product a variable belongs to: a bad value makes that part MISCONFIGURED. */
-export type ConfigConcern = 'environment' | 'slack' | 'github' | 'storage' | 'pubsub' | 'worker';
+export type ConfigConcern = 'environment' | 'slack' | 'github' | 'storage' | 'state' | 'pubsub' | 'worker';
 
 /** The typed, frozen configuration: parsed once at the edge from the environment. */
 export interface Config {
@@ -42,13 +42,23 @@ export interface Config {
     /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (2 min). */
     readonly createLeaseMs: number;
   };
+  /** STORAGE_URI: the dry-run ledger's place. */
   readonly storage: {
     /** `gs://bucket/prefix` or `file:///abs/path`; undefined when none is configured. */
     readonly uri: string | undefined;
     /** True when the uri came from the dev default rather than STORAGE_URI. */
     readonly defaulted: boolean;
-    /** CLAIM_LEASE_MS: lease of a side-effect claim (120 s), renewed while in flight. */
-    readonly claimLeaseMs: number;
+  };
+  /** STATE_URI: claims, dedupe windows, the issue index and the outbox. */
+  readonly state: {
+    /** `sqlite:///abs/file.db` or `firestore://PROJECT/DATABASE`; undefined when none is configured. */
+    readonly uri: string | undefined;
+    /** True when the uri came from the dev default rather than STATE_URI. */
+    readonly defaulted: boolean;
+    /** CLAIM_LEASE_MS: a dispatcher's lease on its target (30 s), renewed while it lives. */
+    readonly leaseMs: number;
+    /** OUTBOX_MAX_ITEMS: past it intake stops acking (backpressure). */
+    readonly outboxMaxItems: number;
   };
   readonly pubsub: {
     readonly projectId: string | undefined;

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayMetrics } from './metrics.js';
-import type { RecentOutcomes } from './recent-outcomes.js';
+import type { OutcomeSummary, RecentOutcomes } from './recent-outcomes.js';
 
 export interface HttpDeps {
   metrics: RelayMetrics;
   outcomes: RecentOutcomes;
+  /** Resolves a finding's outcome, also from the shared state; defaults to `outcomes` alone. */
+  lookupOutcome?: (findingId: string) => Promise<OutcomeSummary | undefined>;
   /** null when ready; otherwise why not (shown on /readyz). */
   notReadyReason: () => string | null;
   renderStatusPage: () => string | Promise<string>;
@@ -43,7 +45,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
     } catch {
       return send(res, 400, 'application/json', JSON.stringify({ error: 'malformed finding id' }));
     }
-    const found = deps.outcomes.get(id);
+    const found = deps.lookupOutcome ? await deps.lookupOutcome(id) : deps.outcomes.get(id);
     return found
       ? send(res, 200, 'application/json', JSON.stringify(found))
       : send(res, 404, 'application/json', JSON.stringify({ error: 'unknown finding id' }));

@@ -110,6 +110,31 @@ export class RelayMetrics {
     collect: (): void => this.storeAvailable.set(this.storeAvailableProbe() ? 1 : 0),
   });
 
+  /** Read at scrape time; the worker points it at its state store's outbox. */
+  outboxProbe: () => Promise<ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }>> = async () => [];
+  readonly outboxItems: Gauge = new Gauge({
+    name: 'finding_relay_outbox_items',
+    help: 'Entries waiting in the outbox for their dispatcher, per channel (fleet-wide: the shared state)',
+    labelNames: ['channel'],
+    registers: [this.registry],
+    collect: async (): Promise<void> => {
+      const stats = await this.outboxProbe().catch(() => []);
+      this.outboxItems.reset();
+      this.outboxOldestAge.reset();
+      for (const s of stats) {
+        this.outboxItems.set({ channel: s.channel }, s.items);
+        this.outboxOldestAge.set({ channel: s.channel }, s.oldestAgeS);
+      }
+    },
+  });
+  /** Set by outboxItems' collect (one query serves both). */
+  readonly outboxOldestAge = new Gauge({
+    name: 'finding_relay_outbox_oldest_age_seconds',
+    help: 'Age of the oldest entry waiting in the outbox, per channel (0 when empty)',
+    labelNames: ['channel'],
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'finding_relay_' });
   }

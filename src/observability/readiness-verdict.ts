@@ -8,6 +8,8 @@ export interface ReadinessInputs {
   readonly configIssues: readonly string[];
   /** From StoreHealth: null unless the state store is known to be unavailable. */
   readonly storeUnavailable: string | null;
+  /** Backpressure: null while the outbox has room. */
+  readonly outboxFull?: string | null;
 }
 
 /** null when ready; otherwise every reason it is not, in one line (the body of a 503 /readyz). */
@@ -19,5 +21,6 @@ export function notReadyReason(inputs: ReadinessInputs): string | null {
   if (inputs.configIssues.length > 0)
     reasons.push(`configuration invalid: ${inputs.configIssues.join('; ')}`);
   if (inputs.storeUnavailable !== null) reasons.push(inputs.storeUnavailable);
+  if (inputs.outboxFull) reasons.push(inputs.outboxFull);
   return reasons.length === 0 ? null : reasons.join('; ');
 }

@@ -29,6 +29,14 @@ export class RecentOutcomes {
     }
   }
 
+  /** A dispatcher finished (or retried) one channel of a finding this worker may have taken in. */
+  updateChannel(findingId: string, channel: ChannelName, outcome: Outcome, at: string): void {
+    const summary = this.#byId.get(findingId);
+    if (!summary) return;
+    summary.channels = { ...summary.channels, [channel]: outcome };
+    summary.settledAt = at;
+  }
+
   get(findingId: string): OutcomeSummary | undefined {
     return this.#byId.get(findingId);
   }

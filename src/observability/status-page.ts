@@ -45,6 +45,8 @@ td.num{text-align:right;white-space:nowrap}
 export function describeOutcome(o: Outcome | undefined): string {
   if (!o) return '—';
   switch (o.kind) {
+    case 'queued':
+      return 'queued (outbox)';
     case 'sent':
       return 'sent';
     case 'dry-run':

@@ -1,40 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimsPort } from '../pipeline/side-effect-claims.js';
+import { createMemoryRelayState } from '../state/memory-relay-state.js';
 import { StoreUnavailableError } from '../state/store.js';
-import { observeClaims, StoreHealth } from './store-health.js';
+import { observeState, StoreHealth } from './store-health.js';
 
-function flakyClaims(script: Array<'ok' | 'down' | 'bug'>): ClaimsPort {
-  const next = async () => {
-    const step = script.shift() ?? 'ok';
-    if (step === 'down') throw new StoreUnavailableError('gs://b/p: claim "e/slack" failed: 503');
-    if (step === 'bug') throw new TypeError('not a store problem');
-  };
-  return {
-    claim: async () => {
-      await next();
-      return { status: 'claimed', token: 't' };
-    },
-    markDone: next,
-    release: async () => undefined,
-  };
-}
-
-describe('StoreHealth through observeClaims', () => {
+describe('StoreHealth through observeState', () => {
   it('turns unavailable after 3 consecutive StoreUnavailableErrors, and back after one success', async () => {
+    const inner = createMemoryRelayState();
     const health = new StoreHealth(3);
-    const claims = observeClaims(flakyClaims(['down', 'down', 'bug', 'down', 'ok']), health);
-    await expect(claims.claim('e', 'slack')).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(claims.markDone('t', { kind: 'sent' })).rejects.toBeInstanceOf(StoreUnavailableError);
-    // Errors that are not about the store neither count nor clear.
-    await expect(claims.claim('e', 'slack')).rejects.toBeInstanceOf(TypeError);
+    const state = observeState(inner, health);
+    const lease = { name: 't', holder: 'w1', ttlMs: 10_000 };
+    inner.setUnavailable(true);
+    await expect(state.enqueue([], 1)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(state.takeDue(lease, 't', 1, 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(health.available).toBe(true);
     expect(health.unavailableReason()).toBeNull();
-    await expect(claims.claim('e', 'github')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(state.complete([], 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(health.available).toBe(false);
-    expect(health.unavailableReason()).toMatch(
-      /^state store unavailable: the last 3 claims failed \(latest: .*503\)$/,
-    );
-    await expect(claims.claim('e', 'github')).resolves.toEqual({ status: 'claimed', token: 't' });
+    expect(health.unavailableReason()).toMatch(/^state store unavailable: the last 3 state transactions failed/);
+    inner.setUnavailable(false);
+    await expect(state.takeDue(lease, 't', 1, 1)).resolves.toEqual({ leased: true, entries: [] });
     expect(health.unavailableReason()).toBeNull();
+  });
+
+  it('ignores errors that are not about the store', () => {
+    const health = new StoreHealth(1);
+    health.failed(new TypeError('a bug'));
+    expect(health.available).toBe(true);
   });
 });

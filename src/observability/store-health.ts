@@ -1,11 +1,11 @@
-import type { ClaimsPort } from '../pipeline/side-effect-claims.js';
+import type { RelayState } from '../state/relay-state.js';
 import { StoreUnavailableError } from '../state/store.js';
 
 /** Consecutive unavailable claims after which the worker says it is not ready. */
 export const STORE_UNAVAILABLE_AFTER = 3;
 
 /**
- * Whether the state store is known to be unavailable: the last `threshold` claim operations all
+ * Whether the state store is known to be unavailable: the last `threshold` state transactions all
  * failed with StoreUnavailableError. Any success clears it. Other errors say nothing about the store.
  */
 export class StoreHealth {
@@ -31,7 +31,7 @@ export class StoreHealth {
   /** null while available; otherwise why not, for /readyz and the status page. */
   unavailableReason(): string | null {
     if (this.available) return null;
-    return `state store unavailable: the last ${this.#streak} claims failed (latest: ${this.#lastError})`;
+    return `state store unavailable: the last ${this.#streak} state transactions failed (latest: ${this.#lastError})`;
   }
 }
 
@@ -46,11 +46,19 @@ async function observed<T>(health: StoreHealth, run: () => Promise<T>): Promise<
   }
 }
 
-/** The same claims, reporting each store round trip (claim and markDone) to `health`. */
-export function observeClaims(claims: ClaimsPort, health: StoreHealth): ClaimsPort {
+/** The same state, reporting each intake and dispatcher transaction to `health`. */
+export function observeState(state: RelayState, health: StoreHealth): RelayState {
   return {
-    claim: (eventId, channel) => observed(health, () => claims.claim(eventId, channel)),
-    markDone: (token, record) => observed(health, () => claims.markDone(token, record)),
-    release: (token) => claims.release(token),
+    location: state.location,
+    backend: state.backend,
+    kv: state.kv,
+    enqueue: (requests, now) => observed(health, () => state.enqueue(requests, now)),
+    takeDue: (lease, target, limit, now) => observed(health, () => state.takeDue(lease, target, limit, now)),
+    complete: (completions, now) => observed(health, () => state.complete(completions, now)),
+    releaseLease: (name, holder) => state.releaseLease(name, holder),
+    deliveries: (eventId) => state.deliveries(eventId),
+    outboxStats: () => state.outboxStats(),
+    expire: (now, retention) => state.expire(now, retention),
+    close: () => state.close(),
   };
 }

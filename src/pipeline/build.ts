@@ -1,34 +1,32 @@
-import type { ChannelName, ChannelSink } from '../channels/types.js';
 import type { ResolvedModes } from '../policy/decide-channels.js';
-import { dedupeStage } from './dedupe.js';
-import { deliverStage } from './deliver.js';
+import type { RelayState } from '../state/relay-state.js';
+import { type EnqueueSettings, enqueueStage } from './enqueue.js';
 import { intakeStage } from './intake.js';
-import { recordChannel, recordStage } from './record.js';
 import { routeStage } from './route.js';
 import { type DeadLetterPort, type Settlement, settleStage } from './settle.js';
-import type { ClaimsPort, FingerprintWindowPort } from './side-effect-claims.js';
 import { pipe, type Stage } from './stage.js';
 import type { Envelope } from './types.js';
 
 export interface PipelineParts {
   modes: ResolvedModes;
-  claims: ClaimsPort;
-  fingerprintWindow: FingerprintWindowPort | undefined;
-  sinks: ReadonlyMap<ChannelName, ChannelSink>;
+  /** Absent when no channel is active: nothing is ever queued then. */
+  state: RelayState | undefined;
+  enqueue: EnqueueSettings;
   deadLetter: DeadLetterPort;
   onSettled: (envelope: Envelope, settlement: Settlement) => void;
   redact?: (text: string) => string;
 }
 
-/** The whole order of the relay, in one place. */
+/**
+ * The intake half of the relay, in one place: a message is acked once each channel is final or
+ * durably queued; the dispatchers (src/dispatch) turn queued entries into outcomes at each
+ * channel's own pace.
+ */
 export function buildPipeline(parts: PipelineParts): Stage {
   return pipe(
     intakeStage(),
     routeStage(parts.modes),
-    dedupeStage(parts.claims, parts.fingerprintWindow),
-    // Each channel's claims are recorded as soon as its own outcomes are in (see recordChannel).
-    deliverStage(parts.sinks, recordChannel(parts.claims, parts.fingerprintWindow)),
-    recordStage(parts.claims, parts.fingerprintWindow),
+    enqueueStage(parts.state, parts.enqueue),
     settleStage(parts.deadLetter, parts.onSettled, parts.redact),
   );
 }

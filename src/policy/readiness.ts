@@ -4,9 +4,12 @@ import {
   type GitHubStatus,
   resolveGitHubMode,
   resolveSlackMode,
+  resolveState,
   resolveStorage,
   type SlackMode,
   type SlackStatus,
+  type StateBackend,
+  type StateStatus,
   type StorageStatus,
 } from './safety-matrix.js';
 
@@ -14,6 +17,7 @@ export interface EnvironmentReadiness {
   readonly slack: { mode: SlackMode; status: SlackStatus; reason: string; label: string };
   readonly github: { mode: GitHubMode; status: GitHubStatus; reason: string };
   readonly storage: { status: StorageStatus; reason: string; uri: string | undefined };
+  readonly state: { backend: StateBackend; status: StateStatus; reason: string; uri: string | undefined };
 }
 
 /** The JSON `check --json` prints (CONTRACT §6): the current environment at top level, plus the matrix. */
@@ -32,10 +36,12 @@ function readinessFor(result: ConfigResult, env: DeploymentEnv): EnvironmentRead
   const slack = resolveSlackMode(config, env);
   const github = resolveGitHubMode(config, env);
   const storage = resolveStorage(config, env);
+  const state = resolveState(config, env);
   return {
     slack: { mode: slack.mode, status: slack.status, reason: slack.reason, label: slack.label },
     github: { mode: github.mode, status: github.status, reason: github.reason },
     storage: { status: storage.status, reason: storage.reason, uri: storage.uri },
+    state: { backend: state.backend, status: state.status, reason: state.reason, uri: state.uri },
   };
 }
 
@@ -49,6 +55,7 @@ function applyConfigIssues(base: EnvironmentReadiness, result: ConfigResult): En
     slack: mark(base.slack, hit('slack')),
     github: mark(base.github, hit('github')),
     storage: mark(base.storage, hit('storage')),
+    state: mark(base.state, hit('state')),
   };
 }
 
@@ -68,7 +75,9 @@ export function buildReadinessReport(
   const current = applyConfigIssues(readinessFor(result, env), result);
   const misconfigured =
     result.issues.length > 0 ||
-    [current.slack.status, current.github.status, current.storage.status].includes('MISCONFIGURED');
+    [current.slack.status, current.github.status, current.storage.status, current.state.status].includes(
+      'MISCONFIGURED',
+    );
   return {
     environment: env,
     environmentDefaulted: config.deploymentEnvDefaulted,
@@ -102,6 +111,12 @@ function collectWarnings(result: ConfigResult): string[] {
   if (github.token && githubMode !== 'REAL') {
     warnings.push(`GITHUB_TOKEN is set but unused while GitHub is ${githubMode} in ${env}`);
   }
+  const tokenHost = foreignTokenHost(github.apiUrl);
+  if (github.token && tokenHost) {
+    warnings.push(
+      `GITHUB_TOKEN is sent to ${tokenHost} (GITHUB_API_URL), not api.github.com: make sure that host is yours`,
+    );
+  }
   if (!github.dryRun && !github.token)
     warnings.push('DRY_RUN=false but GITHUB_TOKEN is missing: staying in dry-run');
   if (github.issueCreationEnabled && github.repoAllowlist.length === 0) {
@@ -112,7 +127,20 @@ function collectWarnings(result: ConfigResult): string[] {
   }
   const storage = resolveStorage(config, env);
   if (storage.status === 'MISCONFIGURED') warnings.push(storage.reason);
+  const state = resolveState(config, env);
+  if (state.status === 'MISCONFIGURED') warnings.push(state.reason);
+  if (state.warning) warnings.push(state.warning);
   return warnings;
+}
+
+/** The host of GITHUB_API_URL when it is not github.com's API (a GHES server, a test server). */
+function foreignTokenHost(apiUrl: string): string | undefined {
+  try {
+    const { host } = new URL(apiUrl);
+    return host === 'api.github.com' ? undefined : host;
+  } catch {
+    return undefined;
+  }
 }
 
 function collectGuidance(result: ConfigResult, current: EnvironmentReadiness): string[] {

@@ -7,6 +7,7 @@ import {
   type MatrixInput,
   resolveGitHubMode,
   resolveSlackMode,
+  resolveState,
   resolveStorage,
 } from './safety-matrix.js';
 
@@ -21,6 +22,7 @@ interface Flags {
   githubStaging?: boolean;
   githubProd?: boolean;
   storage?: string;
+  state?: string;
 }
 
 function input(f: Flags): MatrixInput {
@@ -47,7 +49,8 @@ function input(f: Flags): MatrixInput {
       writeIntervalMs: 3000,
       createLeaseMs: 120_000,
     },
-    storage: { uri: f.storage, defaulted: false, claimLeaseMs: 120_000 },
+    storage: { uri: f.storage, defaulted: false },
+    state: { uri: f.state, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
   };
 }
 
@@ -159,6 +162,18 @@ describe('the safety matrix (CONTRACT §3)', () => {
     expect(resolveSlackMode(input({}), 'prod').label).toBe('PROD');
   });
 
+  it('state: needed whenever a channel is active; sqlite outside dev warns; firestore is not here yet', () => {
+    expect(resolveState(input({}), 'dev')).toMatchObject({ status: 'DISABLED', backend: 'none' });
+    expect(resolveState(input({ githubOn: true }), 'dev')).toMatchObject({ status: 'MISCONFIGURED', backend: 'none' });
+    const sqlite = { githubOn: true, state: 'sqlite:///var/lib/relay/state.db' };
+    expect(resolveState(input(sqlite), 'dev')).toMatchObject({ status: 'ENABLED', backend: 'sqlite' });
+    expect(resolveState(input(sqlite), 'dev').warning).toBeUndefined();
+    expect(resolveState(input(sqlite), 'staging')).toMatchObject({ status: 'ENABLED', backend: 'sqlite' });
+    expect(resolveState(input(sqlite), 'staging').warning).toMatch(/persistent disk/);
+    const slackOnly = { slackOn: true, webhook: true, state: 'firestore://-/(default)' };
+    expect(resolveState(input(slackOnly), 'dev')).toMatchObject({ status: 'MISCONFIGURED', backend: 'firestore' });
+  });
+
   it('storage: a file:// store outside dev is MISCONFIGURED while GitHub is dry-run', () => {
     const flags = { githubOn: true, storage: 'file:///var/lib/relay' };
     expect(resolveStorage(input(flags), 'staging').status).toBe('MISCONFIGURED');
@@ -166,6 +181,8 @@ describe('the safety matrix (CONTRACT §3)', () => {
     expect(resolveStorage(input({ ...flags, storage: 'gs://b/p' }), 'staging').status).toBe('ENABLED');
     expect(resolveStorage(input({}), 'prod').status).toBe('DISABLED');
     expect(resolveStorage(input({ githubOn: true }), 'dev').status).toBe('MISCONFIGURED');
+    // Slack alone writes no ledger: no STORAGE_URI needed.
+    expect(resolveStorage(input({ slackOn: true, webhook: true }), 'dev').status).toBe('DISABLED');
   });
 
   it('allowlist matches owner/name and owner/* case-insensitively, nothing else', () => {

@@ -5,6 +5,8 @@ export type SlackStatus = 'ENABLED' | 'DISABLED' | 'MISCONFIGURED';
 export type GitHubMode = 'DISABLED' | 'DRY_RUN' | 'REAL';
 export type GitHubStatus = 'ENABLED' | 'DRY_RUN' | 'DISABLED' | 'MISCONFIGURED';
 export type StorageStatus = 'ENABLED' | 'DISABLED' | 'MISCONFIGURED';
+export type StateStatus = 'ENABLED' | 'DISABLED' | 'MISCONFIGURED';
+export type StateBackend = 'sqlite' | 'firestore' | 'none';
 
 export interface SlackResolution {
   readonly mode: SlackMode;
@@ -30,8 +32,18 @@ export interface StorageResolution {
   readonly uri: string | undefined;
 }
 
+export interface StateResolution {
+  readonly backend: StateBackend;
+  readonly status: StateStatus;
+  readonly reason: string;
+  /** `sqlite://…` or `firestore://…`; a location, never a credential. */
+  readonly uri: string | undefined;
+  /** Said by `check` and at start, without making the state MISCONFIGURED. */
+  readonly warning?: string;
+}
+
 /** The parts of Config the matrix reads; everything else cannot change a mode. */
-export type MatrixInput = Pick<Config, 'slack' | 'github' | 'storage'>;
+export type MatrixInput = Pick<Config, 'slack' | 'github' | 'storage' | 'state'>;
 
 const DEFAULT_LABELS: Record<DeploymentEnv, string> = { dev: 'DEV', staging: 'STAGING', prod: 'PROD' };
 
@@ -111,23 +123,20 @@ export function isRepoAllowlisted(allowlist: readonly string[], repo: string): b
 }
 
 /**
- * The ledger and the shared state live in storage. It is needed whenever a channel acts (claims
- * keep side effects single) and above all for GitHub dry-run (the ledger is its only output).
+ * STORAGE_URI holds the dry-run ledger, GitHub dry-run's only output: needed exactly when GitHub
+ * is in DRY_RUN, and then it must be durable (a file:// ledger outside dev is lost with its host).
  */
 export function resolveStorage(input: MatrixInput, env: DeploymentEnv): StorageResolution {
   const { uri } = input.storage;
   const github = resolveGitHubMode(input, env).mode;
-  const slack = resolveSlackMode(input, env).mode;
-  const needed = github !== 'DISABLED' || slack === 'ENABLED';
   if (!uri) {
-    return needed
+    return github === 'DRY_RUN'
       ? {
           status: 'MISCONFIGURED',
-          reason:
-            'STORAGE_URI is unset but a channel is active: the ledger and dedupe state have nowhere to go',
+          reason: 'STORAGE_URI is unset but GitHub is in DRY_RUN: its ledger has nowhere to go',
           uri,
         }
-      : { status: 'DISABLED', reason: 'STORAGE_URI is unset and no channel needs it', uri };
+      : { status: 'DISABLED', reason: 'STORAGE_URI is unset and no dry-run ledger is written', uri };
   }
   if (uri.startsWith('file:') && env !== 'dev' && github === 'DRY_RUN') {
     return {
@@ -137,4 +146,43 @@ export function resolveStorage(input: MatrixInput, env: DeploymentEnv): StorageR
     };
   }
   return { status: 'ENABLED', reason: uri.startsWith('gs:') ? 'Cloud Storage bucket' : 'local files', uri };
+}
+
+/**
+ * STATE_URI holds claims, dedupe windows, the issue index and the outbox: every active channel
+ * needs it (a message is acked only once its work is durable there). Firestore is the fleet
+ * backend of the next version; until then only sqlite is usable.
+ */
+export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResolution {
+  const { uri } = input.state;
+  const needed = resolveGitHubMode(input, env).mode !== 'DISABLED' || resolveSlackMode(input, env).mode === 'ENABLED';
+  const backend: StateBackend = uri?.startsWith('sqlite:') ? 'sqlite' : uri?.startsWith('firestore:') ? 'firestore' : 'none';
+  if (!needed) return { backend, status: 'DISABLED', reason: 'no channel is active, so no state is kept', uri };
+  if (!uri) {
+    return {
+      backend,
+      status: 'MISCONFIGURED',
+      reason: 'STATE_URI is unset but a channel is active: claims, dedupe and the outbox have nowhere to go',
+      uri,
+    };
+  }
+  if (backend === 'firestore') {
+    return {
+      backend,
+      status: 'MISCONFIGURED',
+      reason: 'the Firestore state backend is not in this version yet: use sqlite:// for now',
+      uri,
+    };
+  }
+  return {
+    backend,
+    status: 'ENABLED',
+    reason: 'embedded SQLite (one host)',
+    uri,
+    ...(env === 'dev'
+      ? {}
+      : {
+          warning: `STATE_URI is sqlite in ${env}: one host only, and its file must be on a persistent disk (an outbox on a container's ephemeral disk is lost with the container)`,
+        }),
+  };
 }

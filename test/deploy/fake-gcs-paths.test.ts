@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConfiguredStore } from '../../src/app/state.js';
+import { openConfiguredLedger } from '../../src/app/ledger-storage.js';
 
 /**
  * docker compose gives the worker STORAGE_EMULATOR_HOST=http://gcs:4443 (fake-gcs-server), which
@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe('gs:// storage against fake-gcs-server (docker compose)', () => {
   it('uploads under /upload/storage/v1', async () => {
-    const store = openConfiguredStore('gs://finding-relay-local/relay', {
+    const store = openConfiguredLedger('gs://finding-relay-local/relay', {
       GOOGLE_CLOUD_PROJECT: 'finding-relay-local',
       STORAGE_EMULATOR_HOST: endpoint,
     });
@@ -45,7 +45,7 @@ describe('gs:// storage against fake-gcs-server (docker compose)', () => {
   // API base (no /storage/v1: googleapis/nodejs-storage#2069); fake-gcs-server answers /b/… 404,
   // which would make every read look like "not found". openConfiguredStore sets the base URL.
   it('reads and lists under /storage/v1, as fake-gcs-server expects', async () => {
-    const store = openConfiguredStore('gs://finding-relay-local/relay', {
+    const store = openConfiguredLedger('gs://finding-relay-local/relay', {
       GOOGLE_CLOUD_PROJECT: 'finding-relay-local',
       STORAGE_EMULATOR_HOST: endpoint,
     });

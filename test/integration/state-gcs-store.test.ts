@@ -1,7 +1,7 @@
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcsStore } from '../../src/state/gcs-store.js';
-import { openStateStore } from '../../src/state/open-store.js';
+import { openLedgerStorage } from '../../src/channels/ledger/open-ledger-storage.js';
 import { describeStateStoreContract } from '../../src/state/store-contract.js';
 import { type GcsStandIn, startGcsStandIn } from '../support/gcs-stand-in.js';
 
@@ -25,7 +25,7 @@ describeStateStoreContract('gs (stand-in)', () =>
 
 describe('gs store specifics', () => {
   it('stores keys under the prefix and names its location', async () => {
-    const store = openStateStore('gs://state/relay/prod', { storage });
+    const store = openLedgerStorage('gs://state/relay/prod', { storage });
     expect(store.location).toBe('gs://state/relay/prod');
     await store.createIfAbsent('claims/x', 'v');
     const [files] = await storage.bucket('state').getFiles({ prefix: 'relay/prod/' });

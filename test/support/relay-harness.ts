@@ -11,7 +11,7 @@ import type { FindingInput } from '../../src/finding/schema.js';
 import type { Settlement } from '../../src/pipeline/settle.js';
 import type { Envelope } from '../../src/pipeline/types.js';
 import { type PubSubNames, provisionPubSub } from '../../src/pubsub/provision.js';
-import { createFileStore } from '../../src/state/file-store.js';
+import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storage.js';
 import { emulatorHost, TEST_PROJECT_ID } from './pubsub-fixtures.js';
 
 export type Env = Record<string, string | undefined>;
@@ -27,6 +27,7 @@ export function relayEnv(names: PubSubNames, storeDir: string, overrides: Env = 
     DEAD_LETTER_TOPIC: names.deadLetterTopic,
     DEAD_LETTER_SUBSCRIPTION: names.deadLetterSubscription,
     STORAGE_URI: pathToFileURL(storeDir).href,
+    STATE_URI: `sqlite://${join(storeDir, 'state.db')}`,
     GITHUB_ISSUE_CREATION_ENABLED: 'true',
     GITHUB_REPO_ALLOWLIST: 'acme/*',
     LOG_LEVEL: 'silent',
@@ -114,5 +115,5 @@ export function finding(overrides: Partial<FindingInput> = {}): FindingInput {
 }
 
 export async function ledgerRecords(storeDir: string) {
-  return (await readLedger(createFileStore(storeDir), {})).records;
+  return (await readLedger(createFileLedgerStorage(storeDir), {})).records;
 }

@@ -1,4 +1,4 @@
-import type { StateStore } from '../../state/store.js';
+import type { LedgerStorage } from './ledger-storage.js';
 import type { LedgerRecord } from './types.js';
 
 export interface LedgerQuery {
@@ -9,7 +9,7 @@ export interface LedgerQuery {
 
 /** Reads ledger records back in key (= time) order; a corrupt line is reported, not fatal. */
 export async function readLedger(
-  store: StateStore,
+  store: LedgerStorage,
   query: LedgerQuery,
 ): Promise<{ records: LedgerRecord[]; problems: string[] }> {
   const prefix = query.env ? `ledger/${query.env}/` : 'ledger/';

@@ -1,10 +1,10 @@
 import type { DeploymentEnv } from '../../config/types.js';
 import type { Clock } from '../../lib/clock.js';
-import type { StateStore } from '../../state/store.js';
+import type { LedgerStorage } from './ledger-storage.js';
 import type { LedgerEntry, LedgerRecord, LedgerWriter } from './types.js';
 
 export interface LedgerWriterOptions {
-  store: StateStore;
+  store: LedgerStorage;
   env: DeploymentEnv;
   /** Distinguishes writers sharing a bucket (worker id); only [A-Za-z0-9-] is kept. */
   holder: string;

@@ -1,6 +1,6 @@
 import { Storage } from '@google-cloud/storage';
 import { describe, expect, it } from 'vitest';
-import { openStateStore, parseStorageUri } from './open-store.js';
+import { openLedgerStorage, parseStorageUri } from './open-ledger-storage.js';
 
 describe('parseStorageUri', () => {
   it('reads gs:// and file:// forms', () => {
@@ -38,18 +38,18 @@ describe('parseStorageUri', () => {
   });
 });
 
-describe('openStateStore', () => {
-  it('opens a gs store with the given client, and a file store at an absolute or resolved path', () => {
+describe('openLedgerStorage', () => {
+  it('opens a gs store with the given client, and plain files at an absolute or resolved path', () => {
     const storage = new Storage({ apiEndpoint: 'http://127.0.0.1:9', projectId: 'test' });
-    expect(openStateStore('gs://bkt/p', { storage }).location).toBe('gs://bkt/p');
-    expect(openStateStore('file:///srv/state').location).toBe('file:///srv/state');
-    expect(openStateStore('file://./.finding-relay', { baseDir: '/work/app' }).location).toBe(
+    expect(openLedgerStorage('gs://bkt/p', { storage }).location).toBe('gs://bkt/p');
+    expect(openLedgerStorage('file:///srv/state').location).toBe('file:///srv/state');
+    expect(openLedgerStorage('file://./.finding-relay', { baseDir: '/work/app' }).location).toBe(
       'file:///work/app/.finding-relay',
     );
   });
 
   it('says what is missing instead of guessing', () => {
-    expect(() => openStateStore('gs://bkt/p')).toThrow(/Storage client/);
-    expect(() => openStateStore('file://./x')).toThrow(/base directory/);
+    expect(() => openLedgerStorage('gs://bkt/p')).toThrow(/Storage client/);
+    expect(() => openLedgerStorage('file://./x')).toThrow(/base directory/);
   });
 });

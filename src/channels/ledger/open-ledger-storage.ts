@@ -1,9 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Storage } from '@google-cloud/storage';
-import { createFileStore, type FileStoreOptions } from './file-store.js';
-import { createGcsStore } from './gcs-store.js';
-import type { StateStore } from './store.js';
+import { createGcsStore } from '../../state/gcs-store.js';
+import { createFileLedgerStorage, type LedgerStorage } from './ledger-storage.js';
 
 export type StorageLocation =
   | { kind: 'gs'; bucket: string; prefix: string }
@@ -39,10 +38,10 @@ export interface OpenStoreDeps {
   storage?: Storage;
   /** Base for a relative `file://./dir` uri (the app passes its working directory). */
   baseDir?: string;
-  file?: FileStoreOptions;
 }
 
-export function openStateStore(uri: string, deps: OpenStoreDeps = {}): StateStore {
+/** Opens STORAGE_URI as the dry-run ledger's place: Cloud Storage objects, or plain files. */
+export function openLedgerStorage(uri: string, deps: OpenStoreDeps = {}): LedgerStorage {
   const where = parseStorageUri(uri);
   if (where.kind === 'gs') {
     if (!deps.storage) throw new TypeError(`STORAGE_URI ${uri}: a gs:// store needs a Storage client`);
@@ -52,5 +51,5 @@ export function openStateStore(uri: string, deps: OpenStoreDeps = {}): StateStor
     throw new TypeError(`STORAGE_URI ${uri}: a relative file:// store needs a base directory`);
   }
   const root = where.relative ? resolve(deps.baseDir!, where.path) : where.path;
-  return createFileStore(root, deps.file);
+  return createFileLedgerStorage(root);
 }
