@@ -17,7 +17,8 @@ const LIMIT = 256 * 1024;
  * - `github-issue`: an issue in its repo carries its fingerprint's marker (GitHub outcome `sent`);
  * - `github-inert`: that issue has no live @mention or #123 reference taken from finding text;
  * - `marker-roundtrip`: the issue's hidden marker decodes to exactly the finding's fingerprint;
- * - `github-sections-visible`: the relay's own footer is not hidden by an HTML comment or a code fence;
+ * - `github-sections-visible`: the relay's own footer is not hidden by an HTML comment, a code fence
+ *   or an element the finding left open;
  * - `github-dropped:REASON`: the GitHub outcome is `dropped` with that reason.
  * Every Slack payload and GitHub request is checked as a whole too (escaping, OpenAPI, limits).
  */
@@ -248,11 +249,42 @@ export function visibleIssueText(body: string): string {
     'gim',
   );
   const shown = rest.replace(hidden, ' ');
-  let inFence = false;
+  // CommonMark fences: a fence closes only with its own character, at least as long, nothing after.
+  let fence: { char: string; length: number } | undefined;
   const lines: string[] = [];
-  for (const line of shown.split('\n')) {
-    if (/^ {0,3}(?:```|~~~)/.test(line)) inFence = !inFence;
-    else if (!inFence) lines.push(line);
+  for (const line of shown.split(/\r\n|\r|\n/)) {
+    const opener = /^ {0,3}(`{3,}(?!.*`)|~{3,})/.exec(line);
+    if (fence === undefined && opener) fence = { char: opener[1]![0]!, length: opener[1]!.length };
+    else if (fence && new RegExp(`^ {0,3}\\${fence.char}{${fence.length},}[ \\t]*$`).test(line))
+      fence = undefined;
+    else if (fence === undefined) lines.push(line);
   }
-  return lines.join('\n');
+  // An element left open (`<details>` collapses what follows, `<pre>` shows it raw) holds the rest.
+  const text = lines.join('\n');
+  const open = openElementsBefore(text, text.length);
+  return open.length === 0 ? text : text.slice(0, open[0]!.at);
+}
+
+const VOID_ELEMENTS = new Set(
+  'area base br col embed hr img input link meta source track wbr html head body'.split(' '),
+);
+
+/**
+ * HTML elements opened before `end` and not closed, oldest first: every `<name` not escaped with
+ * a backslash counts as an open (an HTML parser opens an element for far less than markdown calls
+ * a tag), and only a complete `</name>` closes the latest open element of that name.
+ */
+export function openElementsBefore(text: string, end: number): { name: string; at: number }[] {
+  const open: { name: string; at: number }[] = [];
+  const head = text.slice(0, end);
+  for (const m of head.matchAll(/(?<!\\)<(\/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)/g)) {
+    const name = m[2]!.toLowerCase();
+    if (VOID_ELEMENTS.has(name)) continue;
+    if (m[1] === '') open.push({ name, at: m.index });
+    else if (/^\s*>/.test(head.slice(m.index + m[0].length))) {
+      const i = open.findLastIndex((e) => e.name === name);
+      if (i !== -1) open.splice(i, 1);
+    }
+  }
+  return open;
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { openElementsBefore, visibleIssueText } from '../../../test/support/bad-input-corpus.js';
 import type { Finding } from '../../finding/schema.js';
 import { findMarker } from './marker.js';
 import { GITHUB_BODY_MAX, neutralise, renderIssue, renderRecurrenceComment } from './render.js';
@@ -255,6 +256,93 @@ describe('neutralise', () => {
   it('the oracle does see what the old rule missed', () => {
     expect(liveMention('_@user_')).toBe('@u');
     expect(liveMention('&#64user')).toBe('@u');
+  });
+});
+
+/** The relay's own sections after the finding's body, as GitHub would show them. */
+function expectSectionsVisible(body: string, metadata: Record<string, string> = { key: 'value' }): void {
+  const rendered = renderIssue(finding({ body, metadata }), { label: undefined }).body;
+  const visible = visibleIssueText(rendered);
+  expect(visible, rendered).toContain('Opened by finding-relay');
+  expect(visible, rendered).toContain('### Metadata');
+  expect(openElementsBefore(rendered, rendered.indexOf('### Metadata')), rendered).toEqual([]);
+}
+
+describe("a body that would swallow the relay's own sections", () => {
+  it.each([
+    ['a longer fence closed by a shorter one', '````\ncode\n```\nstill code'],
+    ['a tilde fence', '~~~~\ncode'],
+    ['a backtick fence "closed" with tildes', '```\ncode\n~~~'],
+    ['a tilde fence "closed" with backticks', '~~~\ncode\n```'],
+    ['a five-backtick fence with an info string', '`````js title\n````\n```'],
+    ['an indented fence', '   ~~~~~\nx\n  ~~~~'],
+    ['a fence after CR line ends', 'text\r```\r@x'],
+    ['an unclosed <details>', '<details>\n<summary>more</summary>\n\nhidden'],
+    ['nested unclosed elements', '<div><details><summary>s</summary>\n\n<table><tr><td>x'],
+    ['a close before its open', '</details><details>x'],
+    ['an unclosed <pre>', '<pre>\nraw'],
+    ['an unclosed <DETAILS/>', 'x\n<DETAILS/x>\ny'],
+    ['a fence inside an HTML block', '<div>\n```\n'],
+    ['a fence in a list item', '- a\n\n   ```\n   code'],
+    ['a declaration', 'x\n<!DOCTYPE html'],
+  ])('%s', (_, body) => expectSectionsVisible(body));
+
+  it('starts a fence the finding opens at the margin after a blank line, so GitHub agrees it is one', () => {
+    const rendered = renderIssue(finding({ body: '<div>\n  ```\nx' }), { label: undefined }).body;
+    expect(rendered).toContain('<div>\n\n```\nx\n```\n\n</div>\n');
+  });
+
+  it('shows a body that would need a flood of end tags as code it cannot leave', () => {
+    const body = `${'<b>'.repeat(60)}\n\`\`\`\`x`;
+    const rendered = renderIssue(finding({ body }), { label: undefined }).body;
+    expect(rendered).toContain(`\`\`\`\`\`\n${'<b>'.repeat(60)}\n\`\`\`\`x\n\`\`\`\`\``);
+    expect(visibleIssueText(rendered)).toContain('Opened by finding-relay');
+  });
+
+  it('keeps a closed fence and balanced HTML as they were', () => {
+    const body = '```js\nconst a = 1;\n```\n\n<details><summary>s</summary>x</details>';
+    const rendered = renderIssue(finding({ body }), { label: undefined }).body;
+    expect(rendered).toContain(body);
+  });
+
+  it('holds for generated fences and elements, also when the body is cut (property)', () => {
+    const piece = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('', ' ', '  ', '   '),
+          fc.constantFrom('`', '~'),
+          fc.integer({ min: 3, max: 6 }),
+          fc.constantFrom('', 'js', ' x'),
+        )
+        .map(([indent, c, n, info]) => `${indent}${c.repeat(n)}${info}`),
+      fc.constantFrom(
+        '<details>',
+        '</details>',
+        '<summary>s</summary>',
+        '<div>',
+        '</div>',
+        '<pre>',
+        '<b>',
+        '<table>',
+        '<td>',
+        '- item',
+        '> quote',
+        '',
+      ),
+      fc.stringMatching(/^[a-z ]{0,10}$/),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (pieces, eol, huge) => {
+          const text = pieces.join(eol);
+          expectSectionsVisible(huge ? `${text}${eol}${'word '.repeat(4_000)}`.slice(0, 20_000) : text);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
 

@@ -98,22 +98,156 @@ export function renderLabels(finding: Finding): string[] {
 }
 
 /**
- * Raw HTML that an HTML parser would let run to the end of the issue: a comment, a processing
- * instruction, CDATA, or a raw-text element such as `<script>` or `<textarea>` that is never closed
- * (GitHub then drops or hides everything after it, the relay's own sections included).
+ * Raw HTML that an HTML parser would let run to the end of the issue: a comment, a declaration or
+ * CDATA (`<!`), a processing instruction (`<?`), or a raw-text element such as `<script>` or
+ * `<textarea>` that is never closed (GitHub then drops or hides everything after it, the relay's
+ * own sections included).
  */
 const SWALLOWING_HTML =
-  /<(?=!--|\?|!\[CDATA\[|\/?(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?![A-Za-z0-9-]))/gi;
+  /<(?=!|\?|\/?(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?![A-Za-z0-9-]))/gi;
 
 /** A zero-width space after such a `<` makes it plain text, shown as typed. */
 function defuseHtml(markdown: string): string {
   return markdown.replace(SWALLOWING_HTML, `<${ZWSP}`);
 }
 
-/** Closes a code fence the finding left open, so it cannot swallow the relay's own sections. */
-function closeFences(markdown: string): string {
-  const fences = markdown.split('\n').filter((line) => /^ {0,3}(```|~~~)/.test(line)).length;
-  return fences % 2 === 1 ? `${markdown}\n\`\`\`` : markdown;
+/** A fence opener (CommonMark): up to 3 spaces, 3+ backticks (info without backticks) or tildes. */
+const FENCE_OPENER = /^ {0,3}(`{3,}(?!.*`)|~{3,})(.*)$/;
+
+/**
+ * Makes the finding's fences unambiguous: line ends become `\n` (CommonMark also ends a line at a
+ * lone `\r`), and a line that opens a fence starts at the margin after a blank line, so it opens a
+ * top-level fence whatever came before (an HTML block, a list item): what this function counts is
+ * then what GitHub sees.
+ */
+function settleFences(markdown: string): string {
+  const out: string[] = [];
+  let fence: { char: string; length: number } | undefined;
+  for (const line of markdown.split(/\r\n|\r|\n/)) {
+    const opener = fence === undefined ? FENCE_OPENER.exec(line) : null;
+    if (opener) {
+      fence = { char: opener[1]![0]!, length: opener[1]!.length };
+      if (out.length > 0 && out[out.length - 1]!.trim() !== '') out.push('');
+      out.push(`${opener[1]}${opener[2]}`);
+      continue;
+    }
+    if (fence && closesFence(line, fence)) fence = undefined;
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+function closesFence(line: string, fence: { char: string; length: number }): boolean {
+  const m = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+  return m !== null && m[1]![0] === fence.char && m[1]!.length >= fence.length;
+}
+
+/** The fence left open at the end of settled markdown, if any. */
+function openFence(markdown: string): { char: string; length: number } | undefined {
+  let fence: { char: string; length: number } | undefined;
+  for (const line of markdown.split('\n')) {
+    if (fence === undefined) {
+      const opener = FENCE_OPENER.exec(line);
+      if (opener) fence = { char: opener[1]![0]!, length: opener[1]!.length };
+    } else if (closesFence(line, fence)) fence = undefined;
+  }
+  return fence;
+}
+
+/** Elements with no end tag (an end tag such as `</br>` would even add one), and the document's own. */
+const NO_END_TAG = new Set(
+  'area base br col embed hr img input link meta source track wbr html head body'.split(' '),
+);
+/** More end tags than this, and the body is shown as code instead (see containBody). */
+const MAX_END_TAGS = 50;
+
+/** The paragraphs (runs of non-blank lines) of settled markdown outside fenced code, with offsets. */
+function paragraphsOutsideFences(markdown: string): { text: string; at: number }[] {
+  const paragraphs: { text: string; at: number }[] = [];
+  let current: { text: string; at: number } | undefined;
+  let fence: { char: string; length: number } | undefined;
+  let at = 0;
+  for (const line of markdown.split('\n')) {
+    const lineAt = at;
+    at += line.length + 1;
+    if (fence) {
+      if (closesFence(line, fence)) fence = undefined;
+      continue;
+    }
+    const opener = FENCE_OPENER.exec(line);
+    if (opener || line.trim() === '') {
+      if (current) paragraphs.push(current);
+      current = undefined;
+      if (opener) fence = { char: opener[1]![0]!, length: opener[1]!.length };
+    } else if (current) current.text += `\n${line}`;
+    else current = { text: line, at: lineAt };
+  }
+  if (current) paragraphs.push(current);
+  return paragraphs;
+}
+
+/**
+ * End tags for the elements the markdown may leave open, innermost first. It errs towards too
+ * many, since GitHub's sanitiser drops an end tag with nothing to close while one too few lets an
+ * element hold the relay's sections: any `<name` counts as an open (an HTML parser opens elements
+ * for less than markdown calls a tag; in code it is harmless to count one), and a `</name>`
+ * closes the latest open of its name only where it surely is markup: outside fenced code, in a
+ * paragraph without a backtick (a code span) or a quote (an attribute value).
+ */
+function unclosedElements(markdown: string): string[] {
+  const tags: { at: number; name: string; close: boolean }[] = [];
+  for (const m of markdown.matchAll(/<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)/g)) {
+    const name = m[1]!.toLowerCase();
+    if (!NO_END_TAG.has(name)) tags.push({ at: m.index, name, close: false });
+  }
+  for (const paragraph of paragraphsOutsideFences(markdown)) {
+    if (/[`"']/.test(paragraph.text)) continue;
+    for (const m of paragraph.text.matchAll(/(?<!\\)<\/([A-Za-z][A-Za-z0-9-]*)\s*>/g)) {
+      tags.push({ at: paragraph.at + m.index, name: m[1]!.toLowerCase(), close: true });
+    }
+  }
+  const open: string[] = [];
+  for (const tag of tags.sort((a, b) => a.at - b.at)) {
+    if (!tag.close) open.push(tag.name);
+    else {
+      const i = open.lastIndexOf(tag.name);
+      if (i !== -1) open.splice(i, 1);
+    }
+  }
+  return open.reverse();
+}
+
+/**
+ * Closes what the finding's markdown left open, so nothing of it can hold the relay's own sections:
+ * a fence with its own character and length, then each open element, by end tags on lines of their
+ * own after a blank line (raw HTML to markdown, so they are never shown as text). undefined when
+ * that would take more than MAX_END_TAGS end tags.
+ */
+function closeOpenBlocks(settled: string): string | undefined {
+  let out = settled;
+  const fence = openFence(out);
+  if (fence) out += `\n${fence.char.repeat(fence.length)}`;
+  const elements = unclosedElements(out);
+  if (elements.length > MAX_END_TAGS) return undefined;
+  if (elements.length > 0) out += `\n\n${elements.map((name) => `</${name}>`).join('\n')}`;
+  return out;
+}
+
+/** Text in a fence no line of it can close: longer than any run of backticks in it. */
+function asCode(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text.replace(/\r\n|\r/g, '\n')}\n${fence}`;
+}
+
+/**
+ * The finding's body as markdown that cannot reach past its own section: fences settled and
+ * closed, open elements closed; a body that would need a flood of end tags is shown as code, a
+ * container it cannot escape.
+ */
+function containBody(body: string): string {
+  const settled = settleFences(defuseHtml(neutralise(body)));
+  return closeOpenBlocks(settled) ?? asCode(neutralise(body));
 }
 
 function summaryTable(finding: Finding, previousIssue: number | undefined): string {
@@ -147,9 +281,7 @@ export function renderIssue(finding: Finding, options: RenderOptions): RenderedI
   const head = `${markerFor(finding.fingerprint)}\n\n${summaryTable(finding, options.previousIssue)}\n\n`;
   const footer = `\n\n---\n<sub>Opened by finding-relay · fingerprint ${inline(finding.fingerprint)}</sub>\n`;
   let metadata = metadataTable(finding.metadata);
-  const text = finding.body?.trim()
-    ? closeFences(defuseHtml(neutralise(finding.body)))
-    : '_No details were given._';
+  const text = finding.body?.trim() ? containBody(finding.body) : '_No details were given._';
   let section = `### Finding\n\n${text}`;
   const total = () => head.length + section.length + (metadata ? metadata.length + 2 : 0) + footer.length;
   if (total() > GITHUB_BODY_MAX) {
@@ -158,7 +290,8 @@ export function renderIssue(finding: Finding, options: RenderOptions): RenderedI
     const room = () => GITHUB_BODY_MAX - head.length - footer.length - (metadata ? metadata.length + 2 : 0);
     if (room() < 2_000) metadata = '_Metadata omitted: the issue body would exceed GitHub’s limit._';
     const budget = room() - '### Finding\n\n'.length - note(text.length).length - 4;
-    const shown = closeFences(cut(text, Math.max(0, budget)));
+    const kept = cut(text, Math.max(0, budget));
+    const shown = closeOpenBlocks(kept) ?? asCode(kept);
     section = `### Finding\n\n${shown}${note(Math.min(text.length, Math.max(0, budget)))}`;
   }
   const body = `${head}${section}${metadata ? `\n\n${metadata}` : ''}${footer}`;
