@@ -101,6 +101,28 @@ describe('renderIssue', () => {
     expect(small).not.toContain('truncated');
   });
 
+  it("reserves the relay's own labels: a finding cannot add severity:* or finding-relay", () => {
+    const labels = renderIssue(
+      finding({
+        severity: 'info',
+        labels: [
+          'severity:critical',
+          'SEVERITY:Critical',
+          ' severity : high',
+          'sev\u200Berity:critical',
+          'ｓｅｖｅｒｉｔｙ:critical',
+          'finding-relay',
+          'Finding-Relay:triaged',
+          'finding relay',
+          'deps',
+          'severity-of-life',
+        ],
+      }),
+      { label: undefined },
+    ).labels;
+    expect(labels).toEqual(['finding-relay', 'severity:info', 'deps', 'severity-of-life']);
+  });
+
   it('dedupes labels case-insensitively and keeps each within 50 characters', () => {
     const labels = renderIssue(finding({ labels: ['Finding-Relay', 'deps', 'DEPS', 'y'.repeat(50)] }), {
       label: undefined,

@@ -84,10 +84,29 @@ export function renderTitle(finding: Finding, label: string | undefined): string
   return title.length <= GITHUB_TITLE_MAX ? title : `${cut(title, GITHUB_TITLE_MAX - 1)}…`;
 }
 
+/**
+ * Whether a finding's label falls in the relay's own namespace (`finding-relay`, `finding-relay:*`,
+ * `severity:*`), compared as a reader would: case, width (NFKC), spaces, dashes, underscores and
+ * invisible characters aside. A finding may not set them: its severity label is the relay's.
+ */
+export function isReservedLabel(label: string): boolean {
+  const key = label
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{Cf}_-]/gu, '');
+  return key === 'findingrelay' || key.startsWith('findingrelay:') || key.startsWith('severity:');
+}
+
+/**
+ * The relay's label, the severity label, then the finding's own labels (those outside the relay's
+ * namespace), trimmed, cut to GitHub's 50 characters, deduped case-insensitively. GitHub creates
+ * a label that a repository does not have yet.
+ */
 export function renderLabels(finding: Finding): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const raw of [RELAY_LABEL, `severity:${finding.severity}`, ...(finding.labels ?? [])]) {
+  const own = (finding.labels ?? []).filter((label) => !isReservedLabel(label));
+  for (const raw of [RELAY_LABEL, `severity:${finding.severity}`, ...own]) {
     const label = cut(raw.trim(), GITHUB_LABEL_MAX);
     const key = label.toLowerCase(); // GitHub label names are case-insensitive
     if (label === '' || seen.has(key)) continue;
