@@ -287,6 +287,45 @@ export function describeRelayStateContract(
       expect((await state.kv.read('k/one'))?.data.toString()).toBe('v');
     });
 
+    it('answers windowed enqueues like a simple model of the window, for any arrivals', async () => {
+      const W = 1000;
+      const arrivals = fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1, W / 2, W - 1, W, 3 * W)),
+        { minLength: 1, maxLength: 30 },
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(arrivals, async (sequence) => {
+          run++;
+          let now = T0;
+          let window: { since: number; count: number; eventId: string } | undefined;
+          const seen = new Map<string, 'queued' | 'duplicate'>();
+          for (const [n, dt] of sequence) {
+            now += dt;
+            const eventId = `${run}-w${n}`;
+            const fingerprint = `fp-${run}`;
+            const [got] = await state.enqueue(
+              [request(eventId, { fingerprint, window: { scope: 'slack:hook', windowMs: W } })],
+              now,
+            );
+            const before = seen.get(eventId);
+            if (before === 'queued') expect(got).toEqual({ status: 'already', state: 'queued' });
+            else if (before === 'duplicate') expect(got).toMatchObject({ status: 'already', state: 'done' });
+            else if (window && window.eventId !== eventId && now - window.since < W) {
+              window.count++;
+              seen.set(eventId, 'duplicate');
+              expect(got).toEqual({ status: 'duplicate', since: window.since, count: window.count });
+            } else {
+              window = { since: now, count: 1, eventId };
+              seen.set(eventId, 'queued');
+              expect(got).toEqual({ status: 'queued' });
+            }
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+
     it('queues each key exactly once under any interleaving of concurrent batches', async () => {
       const batches = fc.array(
         fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom<StateChannel>('slack', 'github')), {

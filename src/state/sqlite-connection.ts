@@ -98,6 +98,8 @@ export async function openSqliteConnection(
     // journal_mode is persistent in the file; switching needs a moment of exclusive access.
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
+    // After a checkpoint, shrink a WAL a burst made large instead of keeping it on disk for good.
+    db.exec('PRAGMA journal_size_limit = 67108864');
   });
   const stat = statSync(path);
   identity = { dev: stat.dev, ino: stat.ino };
