@@ -58,7 +58,12 @@ export async function openSqliteConnection(
   // writing to the unlinked inode, and every write would be silently lost.
   let identity: { dev: number; ino: number } | undefined;
   const checkFile = (op: string) => {
-    const now = statSync(path, { throwIfNoEntry: false });
+    let now: ReturnType<typeof statSync>;
+    try {
+      now = statSync(path, { throwIfNoEntry: false });
+    } catch (error) {
+      throw unavailable(location, op, error); // e.g. a directory made unreadable
+    }
     if (!now || now.dev !== identity!.dev || now.ino !== identity!.ino) {
       throw new StoreUnavailableError(`${location}: ${op} failed: the database file is gone or was replaced`);
     }
