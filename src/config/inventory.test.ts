@@ -18,6 +18,7 @@ const CONTRACT_VARIABLES = [
   'GITHUB_REPO_ALLOWLIST',
   'GITHUB_API_URL',
   'STORAGE_URI',
+  'STATE_URI',
   'GOOGLE_CLOUD_PROJECT',
   'FINDINGS_TOPIC',
   'FINDINGS_SUBSCRIPTION',
@@ -44,6 +45,7 @@ describe('inventory', () => {
         'GITHUB_WRITE_INTERVAL_MS',
         'GITHUB_CREATE_LEASE_MS',
         'CLAIM_LEASE_MS',
+        'OUTBOX_MAX_ITEMS',
         'HTTP_HOST',
         'LOG_PRETTY',
       ].sort(),
@@ -51,7 +53,8 @@ describe('inventory', () => {
     expect(INVENTORY.filter((spec) => spec.honoured).map((spec) => [spec.name, spec.concern])).toEqual([
       ['GITHUB_WRITE_INTERVAL_MS', 'github'],
       ['GITHUB_CREATE_LEASE_MS', 'github'],
-      ['CLAIM_LEASE_MS', 'storage'],
+      ['OUTBOX_MAX_ITEMS', 'state'],
+      ['CLAIM_LEASE_MS', 'state'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],
       ['HTTP_HOST', 'worker'],
       ['LOG_PRETTY', 'worker'],
@@ -61,7 +64,7 @@ describe('inventory', () => {
   it('is keyed by name and grouped by concern', () => {
     for (const [key, spec] of Object.entries(VARIABLES)) expect(spec.name).toBe(key);
     const concerns = INVENTORY.map((spec) => spec.concern).filter((c, i, all) => c !== all[i - 1]);
-    expect(concerns).toEqual(['environment', 'slack', 'github', 'storage', 'pubsub', 'worker']);
+    expect(concerns).toEqual(['environment', 'slack', 'github', 'storage', 'state', 'pubsub', 'worker']);
   });
 
   it('marks exactly the webhook URL and the token as secrets', () => {

@@ -34,7 +34,8 @@ describe('loadConfig defaults', () => {
         writeIntervalMs: 3000,
         createLeaseMs: 120_000,
       },
-      storage: { uri: undefined, defaulted: false, claimLeaseMs: 120_000 },
+      storage: { uri: undefined, defaulted: false },
+      state: { uri: undefined, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
       pubsub: {
         projectId: undefined,
         emulatorHost: undefined,
@@ -56,18 +57,32 @@ describe('loadConfig defaults', () => {
     expect(load({ DEPLOYMENT_ENV: 'dev' }).config.storage).toEqual({
       uri: 'file:///srv/relay/.finding-relay',
       defaulted: true,
-      claimLeaseMs: 120_000,
     });
     expect(load({ DEPLOYMENT_ENV: 'staging' }).config.storage).toEqual({
       uri: undefined,
       defaulted: false,
-      claimLeaseMs: 120_000,
     });
     expect(load({ DEPLOYMENT_ENV: 'dev', STORAGE_URI: 'gs://my-bucket/x' }).config.storage).toEqual({
       uri: 'gs://my-bucket/x',
       defaulted: false,
-      claimLeaseMs: 120_000,
     });
+  });
+
+  it('defaults state to sqlite://<cwd>/.finding-relay/state.db in dev only, and reads STATE_URI', () => {
+    expect(load({ DEPLOYMENT_ENV: 'dev' }).config.state).toMatchObject({
+      uri: 'sqlite:///srv/relay/.finding-relay/state.db',
+      defaulted: true,
+    });
+    expect(load({ DEPLOYMENT_ENV: 'prod' }).config.state).toMatchObject({ uri: undefined, defaulted: false });
+    expect(
+      load({ DEPLOYMENT_ENV: 'prod', STATE_URI: 'sqlite://./var/state.db', CLAIM_LEASE_MS: '5000' }).config
+        .state,
+    ).toEqual({ uri: 'sqlite:///srv/relay/var/state.db', defaulted: false, leaseMs: 5_000, outboxMaxItems: 100_000 });
+    const bad = load({ DEPLOYMENT_ENV: 'dev', STATE_URI: 'redis://x', OUTBOX_MAX_ITEMS: '3' });
+    expect(bad.issues.map((i) => [i.variable, i.concern])).toEqual([
+      ['STATE_URI', 'state'],
+      ['OUTBOX_MAX_ITEMS', 'state'],
+    ]);
   });
 
   it('treats empty and blank values as unset', () => {
@@ -199,7 +214,10 @@ describe('loadConfig issues', () => {
     });
     const [api, topic] = issues;
     expect(api?.message).not.toContain('hunter2');
-    expect(api?.message).toContain('https://***@ghe.example/api/v3');
+    // A URL with user info, a query or a fragment is named only: any of them may hold a secret.
+    expect(api?.message).toBe(
+      'GITHUB_API_URL: a URL with credentials in it is not accepted, the value is not shown (it may hold a credential)',
+    );
     expect(topic?.message.length).toBeLessThan(300);
   });
 
@@ -309,10 +327,9 @@ describe('loadConfig values', () => {
     expect(config.storage).toEqual({
       uri: 'file:///srv/relay/state',
       defaulted: false,
-      claimLeaseMs: 120_000,
     });
     const bad = load({ DEPLOYMENT_ENV: 'dev', STORAGE_URI: 's3://bucket' });
-    expect(bad.config.storage).toEqual({ uri: undefined, defaulted: false, claimLeaseMs: 120_000 });
+    expect(bad.config.storage).toEqual({ uri: undefined, defaulted: false });
     expect(bad.issues[0]?.concern).toBe('storage');
   });
 });
