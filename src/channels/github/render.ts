@@ -1,4 +1,5 @@
 import type { Finding } from '../../finding/schema.js';
+import { stripInvisible } from '../visible-text.js';
 import { markerFor } from './marker.js';
 
 export { findMarker, markerFor } from './marker.js';
@@ -34,7 +35,8 @@ const AT_REFERENCE = /&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9a-fA-F])|commat;);?/g;
 const HASH_REFERENCE = /&(?:#0*35(?![0-9])|#[xX]0*23(?![0-9a-fA-F])|num;);?/g;
 
 /**
- * Breaks what GitHub would turn into a notification or a backlink in text taken from a finding.
+ * Breaks what GitHub would turn into a notification or a backlink in text taken from a finding,
+ * after removing control, bidi and other invisible characters (as the Slack channel does).
  *
  * Mentions: a zero-width space follows **every** `@`. GitHub's rule (an `@` not preceded by a word
  * character) applies to the rendered text, after markdown and HTML have moved things around
@@ -49,7 +51,7 @@ const HASH_REFERENCE = /&(?:#0*35(?![0-9])|#[xX]0*23(?![0-9a-fA-F])|num;);?/g;
  * backlinks: a known limit).
  */
 export function neutralise(text: string): string {
-  return text
+  return stripInvisible(text)
     .replace(AT_REFERENCE, '@')
     .replace(HASH_REFERENCE, '#')
     .replace(/[@\uFF20](?!\u200B)/g, `$&${ZWSP}`)
@@ -125,9 +127,23 @@ export function renderLabels(finding: Finding): string[] {
 const SWALLOWING_HTML =
   /<(?=!|\?|\/?(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?![A-Za-z0-9-]))/gi;
 
-/** A zero-width space after such a `<` makes it plain text, shown as typed. */
+/**
+ * Elements that load a remote resource when the issue is viewed (a tracking pixel tells its
+ * sender who read the finding, and when). `<image` is one too: HTML parsers read it as `<img`.
+ */
+const REMOTE_MEDIA_HTML =
+  /<(?=\/?(?:img|image|picture|source|video|audio|track|svg|object|embed|input)(?![A-Za-z0-9-]))/gi;
+
+/**
+ * A zero-width space after such a `<` makes it plain text, shown as typed; after the `!` of a
+ * markdown image (`![alt](url)`, `![alt][ref]`) it leaves a plain link: nothing of the body is
+ * loaded by viewing the issue.
+ */
 function defuseHtml(markdown: string): string {
-  return markdown.replace(SWALLOWING_HTML, `<${ZWSP}`);
+  return markdown
+    .replace(SWALLOWING_HTML, `<${ZWSP}`)
+    .replace(REMOTE_MEDIA_HTML, `<${ZWSP}`)
+    .replace(/!(?=\[)/g, `!${ZWSP}`);
 }
 
 /** A fence opener (CommonMark): up to 3 spaces, 3+ backticks (info without backticks) or tildes. */

@@ -1,4 +1,5 @@
 import { SEVERITIES, type Severity } from '../../config/types.js';
+import { stripInvisible } from '../visible-text.js';
 import { escapeSlackText, slackHostLink, TRUNCATION_MARK, truncateEscaped } from './escape.js';
 
 /** The part of a finding a digest shows. */
@@ -85,7 +86,8 @@ export function orderForDigest(items: readonly DigestFinding[]): DigestFinding[]
   return [...items].sort((a, b) => rank(a.severity) - rank(b.severity) || occurredMs(a) - occurredMs(b));
 }
 
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** Invisible characters go first: `\s` counts U+FEFF as a space. */
+const oneLine = (s: string) => stripInvisible(s).replace(/\s+/g, ' ').trim();
 
 /**
  * One finding as mrkdwn within `budget` chars: the title is shortened first, the link dropped last.

@@ -5,18 +5,19 @@
  * (https://api.slack.com/reference/surfaces/formatting#escaping).
  */
 
-// C0/C1 controls (keeping \t and \n), and bidi overrides/isolates that can visually disguise text.
-const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+import { stripInvisible } from '../visible-text.js';
 
 // Bare broadcast words: inert in webhook text today, but a `link_names` payload or a client that
 // re-parses text would ping everyone. A word joiner after `@` keeps them readable and inert.
 const BROADCAST_WORDS = /@(channel|here|everyone)\b/gi;
 const WORD_JOINER = '\u2060';
 
-/** Escapes `&`, `<`, `>`, strips control and bidi characters, and neutralises `@channel`-like words. */
+/**
+ * Escapes `&`, `<`, `>`, strips control, bidi and other invisible characters (as the GitHub
+ * channel does), and neutralises `@channel`-like words.
+ */
 export function escapeSlackText(s: string): string {
-  return s
-    .replace(UNSAFE_CHARS, '')
+  return stripInvisible(s)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
