@@ -1,93 +1,128 @@
 import { describe, expect, it } from 'vitest';
 import { SHORT_LEASES, untilIssues } from '../support/e2e-fault-run.js';
 import type { InvariantReport } from '../support/e2e-invariants.js';
-import { Scenario } from '../support/e2e-scenario.js';
+import { Scenario, type ScenarioFigures } from '../support/e2e-scenario.js';
 import { emulatorHost } from '../support/pubsub-fixtures.js';
+import type { Env } from '../support/relay-harness.js';
 
 /**
- * Issue 5: workers share one subscription and one file store, with Slack ENABLED and GitHub REAL
- * against the stand-ins; the invariants (e2e-invariants.ts) must hold, also when one worker is
- * SIGKILLed mid-run and a fresh one takes over.
+ * Issues 5 and 14: two worker processes share one subscription and one sqlite state file, with
+ * Slack ENABLED and GitHub REAL against the stand-ins. Intake acks once each channel is final or
+ * queued in the outbox; ONE leased dispatcher per target (fleet-wide) drains it: one Slack digest
+ * per window, ~1 message/s, GitHub content-creating requests ≥ 1 s apart (GITHUB_WRITE_INTERVAL_MS
+ * 1000, the product's floor). Every message is acked long before the last issue is written.
+ * Then the dispatcher lease holder is SIGKILLed: another worker takes over, nothing lost, at most
+ * the one digest or issue write in flight repeated.
  */
 
-const COUNT = 1_000;
+const COUNT = 2_000;
+/** GitHub at 1 write/s: only critical findings of one repo go there (~80), the rest are dropped by the route. */
+const GITHUB_REPO = 'acme/api';
+const PACED: Env = {
+  GITHUB_WRITE_INTERVAL_MS: '1000',
+  GITHUB_REPO_ALLOWLIST: GITHUB_REPO,
+  GITHUB_MIN_SEVERITY: 'critical',
+};
 
-function expectInvariants(report: InvariantReport, scenario: Scenario) {
+function expectInvariants(report: InvariantReport, scenario: Scenario, figures: ScenarioFigures) {
   expect(report.violations).toEqual([]);
   const settled = scenario.corpus.length;
-  // Every finding reached a final outcome on both channels here (no fault → nothing dead-lettered).
   expect(report.deadLetters.total).toBe(0);
-  expect((report.outcomes['slack:sent'] ?? 0) + (report.outcomes['slack:dropped:duplicate'] ?? 0)).toBe(
-    settled,
+  const o = report.outcomes;
+  expect((o['slack:sent'] ?? 0) + (o['slack:dropped:duplicate'] ?? 0)).toBe(settled);
+  expect(o['slack:dropped:duplicate']).toBeGreaterThan(0);
+  expect(
+    (o['github:sent'] ?? 0) +
+      (o['github:dropped:duplicate'] ?? 0) +
+      (o['github:dropped:not-allowlisted'] ?? 0) +
+      (o['github:dropped:below-severity'] ?? 0),
+  ).toBe(settled);
+  // One issue per (repo, fingerprint) among the findings GitHub takes.
+  const groups = new Set(
+    scenario.corpus
+      .filter((e) => e.finding.repo === GITHUB_REPO && e.finding.severity === 'critical')
+      .map((e) => `${e.finding.repo} ${e.finding.fingerprint}`),
   );
-  expect((report.outcomes['github:sent'] ?? 0) + (report.outcomes['github:dropped:duplicate'] ?? 0)).toBe(
-    settled,
-  );
-  // One announcement and one issue per fingerprint group: 30% of the corpus shares fingerprints.
-  expect(report.outcomes['slack:dropped:duplicate']).toBeGreaterThan(0);
-  const groups = new Set(scenario.corpus.map((e) => `${e.finding.repo} ${e.finding.fingerprint}`));
-  expect(report.github.openIssues).toBe(groups.size);
   expect(report.github.issues).toBe(groups.size);
+  expect(report.github.openIssues).toBe(groups.size);
+  // Pace, fleet-wide: GitHub writes ≥ 1 s apart (checked as a violation above); Slack ≥ ~1 s.
+  expect(figures.pace.githubMinGapMs).toBeGreaterThanOrEqual(900);
+  expect(figures.pace.slackGapsUnder900).toBe(0);
+  // The point of the outbox: every message was acked long before the last issue was written.
+  expect(figures.lastAckMs).toBeDefined();
+  expect(figures.lastGithubWriteMs).toBeDefined();
+  expect(figures.lastGithubWriteMs! - figures.lastAckMs!).toBeGreaterThan(20_000);
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const seconds = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
-describe('shared state across worker processes (issue 5)', () => {
-  it('two workers on one subscription settle 1,000 findings once each', async () => {
-    const scenario = await Scenario.start({ name: 'shared', count: COUNT, emulatorHost: emulatorHost() });
+describe('shared state across worker processes (issues 5, 14)', () => {
+  it('two workers on one subscription and one sqlite file: 2,000 findings, one paced dispatcher per target', async () => {
+    const scenario = await Scenario.start({
+      name: 'shared',
+      count: COUNT,
+      emulatorHost: emulatorHost(),
+      env: PACED,
+    });
     try {
       const [w1, w2] = await scenario.startWorkers(2);
-      const ready = Date.now();
       await scenario.publish();
-      // A redelivery the emulator owes but fails to make is published again (counted, normally 0).
-      const republished = await scenario.redeliverWhenStalled(15_000, 90_000);
+      const republished = await scenario.redeliverWhenStalled(15_000, 200_000);
       await scenario.waitForAll(30_000);
-      const settled = Date.now();
       expect(await scenario.stopWorkers()).toEqual([0, 0]);
       const { report, figures } = await scenario.judge();
-      expectInvariants(report, scenario);
-      // Both took part: the subscription spread the load and the store kept it single.
-      for (const w of [w1!, w2!]) expect(w.output()).toMatch(/"outcome":"sent"/);
+      expectInvariants(report, scenario, figures);
+      // Both took messages in; exactly one dispatched each target at a time (never both at once:
+      // the pace checks above would see it), and nothing was repeated.
+      for (const w of [w1!, w2!]) expect(w.output()).toMatch(/"outcome":"queued"/);
+      expect(report.repeats).toEqual({ slackDigests: 0, githubWrites: 0 });
+      expect(figures.workerLogs.nacked).toBe(0);
       console.info(
-        `[shared-state] workers ready ${seconds(ready - scenario.started)}, ${COUNT} findings settled in ${seconds(settled - ready)}; ` +
-          `${figures.slack.accepted} Slack digests, ${figures.github.issues} issues, ${figures.workerLogs.redelivered} redelivered, ${republished} published again`,
+        `[shared-state] ${COUNT} findings: last ack ${seconds(figures.lastAckMs)}, last GitHub write ${seconds(figures.lastGithubWriteMs)}, settled ${seconds(figures.settledMs)}; ` +
+          `${figures.slack.accepted} Slack digests (min gap ${figures.pace.slackMinGapMs} ms), ${figures.github.issues} issues, ${figures.pace.githubWrites} GitHub writes (min gap ${figures.pace.githubMinGapMs} ms), ` +
+          `${figures.workerLogs.redelivered} redelivered, ${republished} published again`,
       );
     } finally {
       await scenario.close();
     }
-  }, 150_000);
+  }, 300_000);
 
-  it('one of two workers SIGKILLed mid-run: a fresh worker takes over, nothing lost or repeated', async () => {
+  it('the GitHub dispatcher holder is SIGKILLed mid-run: another worker takes over, nothing lost, at most one write repeated', async () => {
     const scenario = await Scenario.start({
       name: 'shared-kill',
       count: COUNT,
       emulatorHost: emulatorHost(),
-      env: SHORT_LEASES,
+      env: { ...PACED, ...SHORT_LEASES },
     });
     try {
-      const [victim] = await scenario.startWorkers(2);
-      const ready = Date.now();
+      const workers = await scenario.startWorkers(2);
       await scenario.publish();
-      // Mid-run: about a quarter of the issues exist, both workers are busy creating the rest.
-      await untilIssues(scenario, 200);
-      victim!.kill('SIGKILL');
-      expect(await victim!.exited).toBe('SIGKILL');
+      // Mid-run: some issues exist and the holder is writing the rest, one a second.
+      await untilIssues(scenario, 15);
+      const holder = workers.find((w) => /"target":"github[^"]*","leased":true/.test(w.output()));
+      expect(holder, 'one worker holds the GitHub dispatcher lease').toBeDefined();
+      const survivor = workers.find((w) => w !== holder)!;
+      holder!.kill('SIGKILL');
+      expect(await holder!.exited).toBe('SIGKILL');
       const killed = Date.now();
       await scenario.startWorkers(1);
-      // The emulator never redelivers part of a killed client's messages; publish those again
-      // (same ids), as Pub/Sub's redelivery would bring them (see e2e-emulator notes in the report).
-      const republished = await scenario.redeliverWhenStalled(15_000, 120_000, { neverSettled: true });
+      const republished = await scenario.redeliverWhenStalled(15_000, 200_000, { neverSettled: true });
       await scenario.waitForAll(30_000);
-      const settled = Date.now();
       expect(await scenario.stopWorkers()).toEqual([0, 0]);
       const { report, figures } = await scenario.judge();
-      expectInvariants(report, scenario);
+      expectInvariants(report, scenario, figures);
+      // Another worker took the GitHub lease over (the survivor or the fresh one).
+      const takeover = scenario.workers
+        .filter((w) => w !== holder)
+        .some((w) => /"target":"github[^"]*","leased":true/.test(w.output()));
+      expect(takeover).toBe(true);
+      expect(report.repeats.slackDigests + report.repeats.githubWrites).toBeLessThanOrEqual(1);
       console.info(
-        `[shared-state kill] killed after ${seconds(killed - ready)}, all settled ${seconds(settled - killed)} later; ` +
-          `${republished} published again after the stall, ${figures.workerLogs.redelivered} redelivered, notes: ${report.notes.length}`,
+        `[shared-state kill] killed the GitHub holder at ${seconds(killed - scenario.started)}; survivor ${survivor.name}; ` +
+          `repeats ${JSON.stringify(report.repeats)}; leases taken ${figures.workerLogs.leasesTaken}; ${republished} published again; notes: ${report.notes.join(' | ')}`,
       );
     } finally {
       await scenario.close();
     }
-  }, 240_000);
+  }, 300_000);
 });

@@ -1,152 +1,97 @@
-import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Storage } from '@google-cloud/storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/lib/clock.js';
-import { createSideEffectClaims } from '../../src/state/claims.js';
-import { createFileStore } from '../../src/state/file-store.js';
-import { createFingerprintWindow } from '../../src/state/fingerprint-window.js';
-import { createGcsStore } from '../../src/state/gcs-store.js';
-import { type StateStore, StoreUnavailableError } from '../../src/state/store.js';
-import { type GcsStandIn, startGcsStandIn } from '../support/gcs-stand-in.js';
-
-/** Every method of the store, each expected to reject with StoreUnavailableError naming its key. */
-async function expectEveryMethodUnavailable(store: StateStore, generation: string, methods = ['all']) {
-  const calls: [string, () => Promise<unknown>][] = [
-    ['createIfAbsent', () => store.createIfAbsent('u/new', 'x')],
-    ['compareAndSwap', () => store.compareAndSwap('u/k', generation, 'y')],
-    ['delete', () => store.delete('u/k')],
-    ['delete', () => store.delete('u/k', generation)],
-    ['read', () => store.read('u/k')],
-    ['list', () => store.list('u/')],
-  ];
-  for (const [name, call] of calls) {
-    if (!methods.includes('all') && !methods.includes(name)) continue;
-    const error = await call().then(
-      () => new Error(`${name} succeeded`),
-      (e: unknown) => e,
-    );
-    expect(error, name).toBeInstanceOf(StoreUnavailableError);
-    expect((error as Error).message, name).toMatch(/"u\/(new|k)?"?/);
-  }
-}
-
-describe('gs store while GCS is unavailable', () => {
-  let gcs: GcsStandIn;
-  let store: StateStore;
-  beforeAll(async () => {
-    gcs = await startGcsStandIn();
-    const storage = new Storage({
-      apiEndpoint: gcs.url,
-      projectId: 'test',
-      retryOptions: { autoRetry: false },
-    });
-    await storage.createBucket('b');
-    store = createGcsStore({ bucket: 'b', prefix: 'p', storage });
-  });
-  afterAll(() => gcs.close());
-
-  it('fails every method with StoreUnavailableError on 503, and recovers', async () => {
-    const { generation } = await store.createIfAbsent('u/k', 'v');
-    gcs.setUnavailable(true);
-    await expectEveryMethodUnavailable(store, generation);
-    const clock = systemClock;
-    const claims = createSideEffectClaims(store, { holder: 'w', leaseMs: 1000, clock });
-    await expect(claims.claim('e', 'slack')).rejects.toBeInstanceOf(StoreUnavailableError);
-    const window = createFingerprintWindow(store, { windowS: 60, clock });
-    await expect(window.firstInWindow('slack', 'fp')).rejects.toBeInstanceOf(StoreUnavailableError);
-    gcs.setUnavailable(false);
-    expect((await store.read('u/k'))?.data.toString()).toBe('v');
-  });
-
-  it('fails every method with StoreUnavailableError when nothing listens', async () => {
-    const gone = await startGcsStandIn();
-    await gone.close();
-    const storage = new Storage({
-      apiEndpoint: gone.url,
-      projectId: 'test',
-      retryOptions: { autoRetry: false },
-    });
-    await expectEveryMethodUnavailable(createGcsStore({ bucket: 'b', prefix: 'p', storage }), '1');
-  });
-
-  it('treats a missing bucket as unavailable, not as an empty store', async () => {
-    const storage = new Storage({
-      apiEndpoint: gcs.url,
-      projectId: 'test',
-      retryOptions: { autoRetry: false },
-    });
-    const missing = createGcsStore({ bucket: 'no-such-bucket', prefix: '', storage });
-    await expect(missing.read('u/k')).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(missing.createIfAbsent('u/k', 'v')).rejects.toBeInstanceOf(StoreUnavailableError);
-  });
-});
-
-describe('file store on a broken directory', () => {
-  const dirs: string[] = [];
-  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-  const fresh = async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'file-store-down-'));
-    dirs.push(dir);
-    return dir;
-  };
-
-  it('fails every method with StoreUnavailableError when its root is not a directory', async () => {
-    const root = join(await fresh(), 'root');
-    await writeFile(root, 'a file where the store directory should be');
-    await expectEveryMethodUnavailable(createFileStore(root), '1');
-  });
-
-  it('fails every write with StoreUnavailableError on a read-only directory, and still reads', async (ctx) => {
-    const root = await fresh();
-    const store = createFileStore(root);
-    const { generation } = await store.createIfAbsent('u/k', 'v');
-    const dirsIn = [root, join(root, 'u')];
-    const makeReadOnly = await readOnly(dirsIn);
-    if (!makeReadOnly) return ctx.skip('cannot make a directory read-only here');
-    try {
-      await expectEveryMethodUnavailable(store, generation, ['createIfAbsent', 'compareAndSwap', 'delete']);
-      expect((await store.read('u/k'))?.data.toString()).toBe('v');
-      expect(await store.list('u/')).toEqual(['u/k']);
-    } finally {
-      await makeReadOnly.undo();
-    }
-    expect(await readdir(join(root, 'u'))).toEqual(['k~object']); // nothing half-written left behind
-  });
-});
+import { STORE_OUTAGE_WAIT_MS } from '../../src/lib/store-wait.js';
+import { manualClock } from '../../src/lib/test-clock.js';
+import { enqueueStage } from '../../src/pipeline/enqueue.js';
+import { settlementFor } from '../../src/pipeline/settle.js';
+import type { Envelope } from '../../src/pipeline/types.js';
+import { createMemoryRelayState } from '../../src/state/memory-relay-state.js';
 
 /**
- * chmod is enough for a normal user; root ignores it, so there the immutable attribute is used
- * (chattr +i). Gives undefined when neither makes the directories read-only.
+ * The intake half with its state store down (CONTRACT §4): a micro-batch waits a bounded time for
+ * the store, and is enqueued (then acked as `queued`) if the store answers within it; otherwise
+ * every channel is transient and the message is nacked, so Pub/Sub keeps it. Nothing is ever acked
+ * without a durable outbox entry. (The same with real processes and a locked sqlite file:
+ * test/faults/store-unavailable.test.ts.)
  */
-async function readOnly(dirs: string[]): Promise<{ undo(): Promise<void> } | undefined> {
-  const probe = async () => {
-    const file = join(dirs[0]!, 'probe');
-    try {
-      await writeFile(file, '');
-      await rm(file);
-      return false;
-    } catch {
-      return true;
-    }
+
+const log = pino({ level: 'silent' });
+const settings = {
+  targets: { slack: 'slack:t', github: 'github:real:t' },
+  windowMs: 60_000,
+  outboxFull: async () => undefined,
+};
+
+function envelope(id: string): Envelope {
+  const finding = {
+    schemaVersion: 1,
+    id,
+    source: { agent: 'dep-scanner' },
+    severity: 'high',
+    title: `${id} finding`,
+    repo: 'acme/api',
+    fingerprint: `fp-${id}`,
+    occurredAt: '2026-12-01T00:00:00Z',
   };
-  for (const d of dirs) await chmod(d, 0o555);
-  const undoChmod = async () => {
-    for (const d of dirs) await chmod(d, 0o755);
+  const message = {
+    id: `m-${id}`,
+    data: Buffer.from(JSON.stringify(finding)),
+    attributes: {},
+    publishTime: new Date(0),
+    deliveryAttempt: 1,
+    ack: () => undefined,
+    nack: () => undefined,
   };
-  if (await probe()) return { undo: undoChmod };
-  const chattr = (flag: string) => dirs.every((d) => spawnSync('chattr', [flag, d]).status === 0);
-  if (chattr('+i') && (await probe())) {
-    return {
-      undo: async () => {
-        chattr('-i');
-        await undoChmod();
-      },
-    };
-  }
-  chattr('-i');
-  await undoChmod();
-  return undefined;
+  return {
+    message,
+    finding,
+    decisions: new Map([
+      ['slack', { do: 'deliver' }],
+      ['github', { do: 'deliver' }],
+    ]),
+    outcomes: new Map(),
+  } as unknown as Envelope;
 }
+
+describe('intake while the state store is unavailable', () => {
+  it('waits for a store that comes back within the bound, then queues (ack)', async () => {
+    const state = createMemoryRelayState();
+    state.setUnavailable(true);
+    setTimeout(() => state.setUnavailable(false), 600);
+    const stage = enqueueStage(state, settings);
+    const started = Date.now();
+    const [e] = await stage([envelope('a')], { clock: systemClock, log, signal: new AbortController().signal });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(Object.fromEntries(e!.outcomes)).toEqual({ slack: { kind: 'queued' }, github: { kind: 'queued' } });
+    expect(settlementFor(e!)).toEqual({ kind: 'ack' });
+    expect((await state.deliveries('a')).map((d) => d.state)).toEqual(['queued', 'queued']);
+  });
+
+  it(`nacks after ${STORE_OUTAGE_WAIT_MS / 1000} s without a store, with nothing recorded`, async () => {
+    const state = createMemoryRelayState();
+    state.setUnavailable(true);
+    const { clock, advance } = manualClock(1_000);
+    const stage = enqueueStage(state, settings);
+    let done = false;
+    const result = stage([envelope('b')], { clock, log, signal: new AbortController().signal }).finally(() => {
+      done = true;
+    });
+    for (let waited = 0; waited < STORE_OUTAGE_WAIT_MS + 10_000 && !done; waited += 250) await advance(250);
+    const [e] = await result;
+    expect(e!.outcomes.get('slack')).toMatchObject({ kind: 'transient', cause: /state store unavailable/ });
+    expect(settlementFor(e!).kind).toBe('nack');
+    state.setUnavailable(false);
+    expect(await state.deliveries('b')).toEqual([]);
+  });
+
+  it('a redelivery after the outage finds what the first delivery queued (no second entry)', async () => {
+    const state = createMemoryRelayState();
+    const stage = enqueueStage(state, settings);
+    const ctx = { clock: systemClock, log, signal: new AbortController().signal };
+    await stage([envelope('c')], ctx);
+    const [again] = await stage([envelope('c')], ctx);
+    expect(Object.fromEntries(again!.outcomes)).toEqual({ slack: { kind: 'queued' }, github: { kind: 'queued' } });
+    expect(await state.deliveries('c')).toHaveLength(2);
+  });
+});

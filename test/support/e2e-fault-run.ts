@@ -8,10 +8,11 @@ import type { Env } from './relay-harness.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Short leases (CLAIM_LEASE_MS, GITHUB_CREATE_LEASE_MS; 120 s each in production) for the kill
- * scenarios: a SIGKILLed worker's claims are taken over once they lapse.
+ * Short leases for the kill scenarios (their minimum, 5 s): CLAIM_LEASE_MS is the dispatcher
+ * lease (30 s in production), so a SIGKILLed holder's dispatcher is taken over by another worker
+ * 5 s after its last renewal; GITHUB_CREATE_LEASE_MS (120 s) the claim on creating one issue.
  */
-export const SHORT_LEASES: Env = { CLAIM_LEASE_MS: '20000', GITHUB_CREATE_LEASE_MS: '15000' };
+export const SHORT_LEASES: Env = { CLAIM_LEASE_MS: '5000', GITHUB_CREATE_LEASE_MS: '5000' };
 
 export interface FaultPlan extends Omit<ScenarioOptions, 'count' | 'emulatorHost'> {
   readonly count?: number;

@@ -1,9 +1,16 @@
 import type { LedgerRecord } from '../../src/channels/ledger/types.js';
-import { CHANNELS, type ChannelName, type FinalOutcome } from '../../src/channels/types.js';
+import { CHANNELS, type ChannelName } from '../../src/channels/types.js';
 import type { DeadLetter } from '../../src/dlq/dead-letter-record.js';
+import type { RecordedOutcome } from '../../src/state/relay-state.js';
 import type { CorpusEntry } from './e2e-corpus.js';
-import { type DoneRecords, type GitHubEffect, parseDigest, type SlackDigest } from './e2e-observations.js';
+import {
+  type DeliveryRecords,
+  type GitHubEffect,
+  parseDigest,
+  type SlackDigest,
+} from './e2e-observations.js';
 import type { LoggedSettlement } from './e2e-worker.js';
+import type { RecordedRequest as GitHubRequest } from './github-stand-in.js';
 import type { RecordedRequest as SlackRequest } from './slack-stand-in.js';
 
 /** Everything the run left behind, read after the workers are quiet. */
@@ -11,10 +18,24 @@ export interface RunRecords {
   readonly corpus: readonly CorpusEntry[];
   /** The prefix of the corpus ids (group titles carry it too). */
   readonly idPrefix: string;
-  /** Done-records of the claims, refreshed after the run. */
-  readonly done: DoneRecords;
+  /** The sqlite `deliveries` table (outbox and done records), refreshed after the run. */
+  readonly done: DeliveryRecords;
   /** Slack stand-in's accepted requests (answered 200 ok). */
   readonly slackAccepted: readonly SlackRequest[];
+  /** Every request the Slack stand-in received (whatever it answered): the pace is judged on these. */
+  readonly slackReceived?: readonly SlackRequest[];
+  /** Every request the GitHub stand-in received. */
+  readonly githubRequests?: readonly GitHubRequest[];
+  /**
+   * When set, content-creating GitHub requests (POST issues, POST comments) must be at least this
+   * far apart fleet-wide (the relay's floor is 1 s; tests may lower GITHUB_WRITE_INTERVAL_MS).
+   */
+  readonly githubMinGapMs?: number;
+  /**
+   * Side effects a crash may repeat (CONTRACT §4: a crash between a side effect and its
+   * done-record repeats at most that one digest or issue write): one per SIGKILL. 0 otherwise.
+   */
+  readonly allowedRepeats?: number;
   /** The `[LABEL] ` every Slack text starts with, e.g. `DEV`. */
   readonly slackLabel: string;
   readonly githubEffects: readonly GitHubEffect[];
@@ -22,9 +43,9 @@ export interface RunRecords {
   readonly githubViolations: readonly string[];
   readonly deadLetters: readonly DeadLetter[];
   /**
-   * Each finding's last settlement from the workers' logs. When a done-record could not be written
-   * (the store was down) the relay still acks a message whose channels are all final, by design;
-   * the outcome of such an acked settlement is then taken from the log (and noted).
+   * Each finding's last intake settlement from the workers' logs. A channel intake made final
+   * itself (dropped by the route: not-allowlisted, below-severity, …) has no row in the state
+   * store; its outcome is taken from the acked settlement's log line.
    */
   readonly loggedSettlements?: ReadonlyMap<string, LoggedSettlement>;
   readonly ledger: readonly LedgerRecord[];
@@ -42,6 +63,16 @@ export interface InvariantReport {
   readonly deadLetters: { readonly total: number; readonly byReason: Record<string, number> };
   readonly slack: { readonly digests: number; readonly covered: number; readonly sentFindings: number };
   readonly github: { readonly issues: number; readonly openIssues: number; readonly comments: number };
+  /** Side effects repeated (allowed up to `allowedRepeats`): digests listing a finding again, extra GitHub writes. */
+  readonly repeats: { readonly slackDigests: number; readonly githubWrites: number };
+  readonly pace: {
+    /** Smallest gap between two Slack requests (ms), and how many gaps were under 900 ms. */
+    readonly slackMinGapMs: number | undefined;
+    readonly slackGapsUnder900: number;
+    /** Smallest gap between two content-creating GitHub requests (ms). */
+    readonly githubMinGapMs: number | undefined;
+    readonly githubWrites: number;
+  };
 }
 
 const bump = (counts: Record<string, number>, key: string) => {
@@ -70,18 +101,19 @@ export function checkInvariants(run: RunRecords): InvariantReport {
   const violations: string[] = [];
   const notes: string[] = [];
   const fromLogs: string[] = [];
-  /** The final outcome: the done-record, else what an acked settlement logged. */
-  const outcomeOf = (id: string, channel: ChannelName): FinalOutcome | undefined => {
+  /** The final outcome: the done row, else what an acked intake settlement logged as final. */
+  const outcomeOf = (id: string, channel: ChannelName): RecordedOutcome | undefined => {
     const recorded = run.done.outcome(id, channel);
     if (recorded) return recorded;
     const logged = run.loggedSettlements?.get(id);
     const text = logged?.kind === 'ack' ? logged.outcomes.get(channel) : undefined;
     if (!text) return undefined;
     const [kind, reason] = text.split(':');
-    if (kind === 'sent') return { kind: 'sent' };
-    if (kind === 'dropped') return { kind: 'dropped', reason: reason as never };
+    if (kind === 'sent' || kind === 'dry-run') return { kind };
+    if (kind === 'dropped') return { kind: 'dropped', reason };
     return undefined;
   };
+  const allowed = run.allowedRepeats ?? 0;
   const byId = new Map(run.corpus.map((e) => [e.finding.id, e.finding]));
   const dead = groupBy(
     run.deadLetters.filter((l) => l.findingId !== undefined),
@@ -95,22 +127,30 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     let final = 0;
     for (const channel of CHANNELS) {
       const o = outcomeOf(finding.id, channel);
-      if (o && !run.done.outcome(finding.id, channel)) fromLogs.push(`${finding.id}/${channel}`);
-      if (o) {
+      const row = run.done.row(finding.id, channel);
+      if (o && !row) fromLogs.push(`${finding.id}/${channel}`);
+      if (o && row?.state === 'queued')
+        violations.push(`${finding.id}/${channel}: acked as final (${o.kind}) but still queued in the outbox`);
+      if (row?.state === 'dead-lettered') {
         final += 1;
-        bump(outcomes, `${channel}:${o.kind}${o.kind === 'dropped' ? `:${o.reason}` : ''}`);
+        bump(outcomes, `${channel}:dead-lettered:${String(row.outcome?.reason ?? '?')}`);
+        if (!onDlq)
+          violations.push(`lost: ${finding.id}/${channel} is dead-lettered in the store but not on the dead-letter topic`);
+      } else if (o) {
+        final += 1;
+        bump(outcomes, `${channel}:${o.kind}${o.kind === 'dropped' ? `:${String(o.reason)}` : ''}`);
       } else if (!onDlq) {
-        const last = run.done.pending.get(run.done.key(finding.id, channel));
+        const logged = run.loggedSettlements?.get(finding.id);
         violations.push(
-          `lost: ${finding.id} has no final ${channel} outcome (claim ${last ? `${last.state} by ${last.holder}` : 'absent'}) and is not on the dead-letter topic`,
+          `lost: ${finding.id} has no final ${channel} outcome (delivery ${row ? `${row.state} after ${row.attempts} attempts${row.cause ? `: ${row.cause}` : ''}` : 'absent'}; last intake settlement ${logged ? `${logged.kind} ${logged.outcomes.get(channel) ?? ''}` : 'none'}) and is not on the dead-letter topic`,
         );
       }
     }
-    if (onDlq) bump(outcomes, final === CHANNELS.length ? 'dead-letter (all channels done)' : 'dead-letter');
+    if (onDlq) bump(outcomes, final === CHANNELS.length ? 'dead-letter (all channels final)' : 'dead-letter');
   }
   if (fromLogs.length > 0)
     notes.push(
-      `${fromLogs.length} final outcomes are known from the workers' logs only: acked while their done-record could not be written (e.g. ${fromLogs.slice(0, 3).join(', ')})`,
+      `${fromLogs.length} final outcomes were decided by intake (no outbox entry: dropped by the route), known from the workers' logs (e.g. ${fromLogs.slice(0, 3).join(', ')})`,
     );
   const byReason: Record<string, number> = {};
   for (const letter of run.deadLetters) {
@@ -132,7 +172,24 @@ export function checkInvariants(run: RunRecords): InvariantReport {
   });
   const covered = digests.reduce((sum, d) => sum + (d.covers ?? 0), 0);
   const slackSent = run.corpus.filter((e) => outcomeOf(e.finding.id, 'slack')?.kind === 'sent');
-  if (covered !== slackSent.length) {
+  // A digest listing a finding an earlier digest listed: a repeat (a crash before its done-record).
+  const seenListed = new Set<string>();
+  let repeatedDigests = 0;
+  let repeatedCover = 0;
+  for (const d of digests) {
+    if (d.listed.some((k) => seenListed.has(k))) {
+      repeatedDigests += 1;
+      repeatedCover += d.covers ?? 0;
+    }
+    for (const k of d.listed) seenListed.add(k);
+  }
+  const slackRepeatsAllowed = repeatedDigests <= allowed;
+  if (repeatedDigests > 0)
+    (slackRepeatsAllowed ? notes : violations).push(
+      `slack: ${repeatedDigests} digest(s) repeated findings an earlier digest listed (allowed: ${allowed})`,
+    );
+  const excessOk = slackRepeatsAllowed && covered > slackSent.length && covered - slackSent.length <= repeatedCover;
+  if (covered !== slackSent.length && !excessOk) {
     violations.push(
       covered > slackSent.length
         ? `slack: accepted digests cover ${covered} findings but only ${slackSent.length} have outcome sent (a finding or a digest was posted twice)`
@@ -144,7 +201,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     for (const key of d.listed) listedIn.set(key, [...(listedIn.get(key) ?? []), i]);
   });
   for (const [key, where] of listedIn) {
-    if (where.length > 1)
+    if (where.length > 1 && !(slackRepeatsAllowed && where.length === 2))
       violations.push(`slack: ${key} is listed in ${where.length} digests (${where.join(', ')})`);
     if (!key.startsWith('group:') && outcomeOf(key, 'slack')?.kind !== 'sent')
       violations.push(`slack: ${key} was posted but its slack outcome is ${outcomeOf(key, 'slack')?.kind}`);
@@ -163,6 +220,8 @@ export function checkInvariants(run: RunRecords): InvariantReport {
 
   // 3. GitHub: one open issue per (repo, fingerprint); one side effect per event.
   const effects = run.githubEffects;
+  let extraWrites = 0;
+  const repeatedWrites: string[] = [];
   for (const v of run.githubViolations) violations.push(`github OpenAPI: ${v}`);
   for (const [key, open] of groupBy(
     effects.filter((e) => e.kind === 'issue' && e.state === 'open'),
@@ -178,19 +237,22 @@ export function checkInvariants(run: RunRecords): InvariantReport {
       violations.push(`github: ${where} made for an unknown event ${eventId}`);
       continue;
     }
-    if (made.length > 1) violations.push(`github: ${eventId} made ${made.length} side effects: ${where}`);
+    if (made.length > 1) {
+      extraWrites += made.length - 1;
+      repeatedWrites.push(`github: ${eventId} made ${made.length} side effects: ${where}`);
+    }
     const outcome = outcomeOf(eventId, 'github');
     if (outcome?.kind !== 'sent') {
       const why = dead.has(eventId)
         ? 'dead-lettered'
-        : `outcome ${outcome?.kind}${outcome?.kind === 'dropped' ? `:${outcome.reason}` : ''}`;
+        : `outcome ${outcome?.kind}${outcome?.kind === 'dropped' ? `:${String(outcome.reason)}` : ''}`;
       notes.push(`github: ${where} was made by ${eventId}, which is ${why}`);
     }
   }
   for (const { finding } of run.corpus) {
     const o = outcomeOf(finding.id, 'github');
     if (o?.kind !== 'sent') continue;
-    const target = /^(created|commented on) (\S+)#(\d+)$/.exec(o.detail ?? '');
+    const target = /^(created|commented on) (\S+)#(\d+)$/.exec(String(o.detail ?? ''));
     const made = effects.find(
       (e) =>
         e.eventId === finding.id &&
@@ -200,18 +262,23 @@ export function checkInvariants(run: RunRecords): InvariantReport {
             e.issue === Number(target[3]))),
     );
     if (!made)
-      violations.push(`github: ${finding.id} is sent (${o.detail}) but no such issue or comment exists`);
+      violations.push(`github: ${finding.id} is sent (${String(o.detail)}) but no such issue or comment exists`);
   }
   for (const [key, entries] of groupBy(
     run.corpus.filter((e) => e.finding.repo),
     (e) => `${e.finding.repo!.toLowerCase()} ${e.finding.fingerprint}`,
   )) {
-    const settled = entries.some((e) => outcomeOf(e.finding.id, 'github'));
+    const settled = entries.some((e) => outcomeOf(e.finding.id, 'github')?.kind === 'sent');
     const hasIssue = effects.some(
       (e) => e.kind === 'issue' && `${e.repo.toLowerCase()} ${e.fingerprint}` === key,
     );
     if (settled && !hasIssue)
       violations.push(`github: findings of ${key} settled but no issue carries its marker`);
+  }
+  if (extraWrites > 0) {
+    if (extraWrites <= allowed)
+      notes.push(`${extraWrites} GitHub write(s) repeated (allowed: ${allowed}): ${repeatedWrites.join('; ')}`);
+    else violations.push(...repeatedWrites, `github: ${extraWrites} writes repeated (allowed: ${allowed})`);
   }
   const windowMs = run.dedupeWindowS * 1000;
   for (const [, comments] of groupBy(
@@ -236,8 +303,42 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     if (records.length > 1) violations.push(`ledger: ${records.length} records for ${id}`);
   }
 
+  // 5. Pace. Slack: ~1 message/s per webhook, short bursts allowed (as Slack documents and the
+  // relay's pacer does: 1/s, burst 3): any n consecutive requests span at least (n - 3) s.
+  const slackTimes = (run.slackReceived ?? []).map((r) => r.at).sort((a, b) => a - b);
+  const gaps = slackTimes.slice(1).map((t, i) => t - slackTimes[i]!);
+  for (let i = 0; i < slackTimes.length; i++)
+    for (let n = 4; n <= 12 && i + n - 1 < slackTimes.length; n++) {
+      const span = slackTimes[i + n - 1]! - slackTimes[i]!;
+      if (span < (n - 3) * 1000 - 100) {
+        violations.push(`slack pace: ${n} requests within ${span} ms (from request ${i})`);
+        break;
+      }
+    }
+  // GitHub: content-creating requests fleet-wide.
+  const writes = (run.githubRequests ?? [])
+    .filter((r) => r.method === 'POST' && /\/(issues|comments)$/.test(r.path))
+    .map((r) => r.at)
+    .sort((a, b) => a - b);
+  const writeGaps = writes.slice(1).map((t, i) => t - writes[i]!);
+  if (run.githubMinGapMs !== undefined) {
+    // 100 ms of slack: `at` is when the stand-in (in the busy test process) handled the request.
+    const close = writeGaps.filter((g) => g < run.githubMinGapMs! - 100);
+    if (close.length > 0)
+      violations.push(
+        `github pace: ${close.length} content-creating requests less than ${run.githubMinGapMs} ms after the previous one (smallest gap ${Math.min(...close)} ms)`,
+      );
+  }
+
   const issues = effects.filter((e) => e.kind === 'issue');
   return {
+    repeats: { slackDigests: repeatedDigests, githubWrites: extraWrites },
+    pace: {
+      slackMinGapMs: gaps.length ? Math.min(...gaps) : undefined,
+      slackGapsUnder900: gaps.filter((g) => g < 900).length,
+      githubMinGapMs: writeGaps.length ? Math.min(...writeGaps) : undefined,
+      githubWrites: writes.length,
+    },
     violations,
     notes,
     outcomes,

@@ -1,72 +1,94 @@
+import { existsSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { findMarker } from '../../src/channels/github/marker.js';
 import { readLedger } from '../../src/channels/ledger/ledger-reader.js';
+import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storage.js';
 import type { LedgerRecord } from '../../src/channels/ledger/types.js';
-import { CHANNELS, type ChannelName, type FinalOutcome } from '../../src/channels/types.js';
+import { CHANNELS, type ChannelName } from '../../src/channels/types.js';
 import { type DeadLetter, toDeadLetter } from '../../src/dlq/dead-letter-record.js';
-import { claimKey } from '../../src/state/claims.js';
-import type { StateStore } from '../../src/state/store.js';
+import type { RecordedOutcome } from '../../src/state/relay-state.js';
 import type { CorpusEntry } from './e2e-corpus.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 import type { RecordedRequest as SlackRequest } from './slack-stand-in.js';
 
-/** A claim's stored state (src/state/claims.ts), as read back from the store. */
-export type ClaimRecord =
-  | { state: 'done'; holder: string; doneAt: number; record: FinalOutcome }
-  | { state: 'held'; holder: string; expiresAt: number };
-
-/** The claim key of (event, channel) in the unscoped store: `state/ENV/claims/…`. */
-export const storeClaimKey = (env: string, eventId: string, channel: ChannelName) =>
-  `state/${env}/${claimKey(eventId, channel)}`;
-
-export async function readClaim(
-  store: StateStore,
-  env: string,
-  eventId: string,
-  channel: ChannelName,
-): Promise<ClaimRecord | undefined> {
-  const object = await store.read(storeClaimKey(env, eventId, channel));
-  return object && (JSON.parse(object.data.toString('utf8')) as ClaimRecord);
+/** One row of the sqlite `deliveries` table (the outbox and the done records), as read back. */
+export interface DeliveryRow {
+  readonly state: 'queued' | 'done' | 'dead-lettered';
+  readonly outcome: RecordedOutcome | undefined;
+  readonly attempts: number;
+  readonly cause: string | undefined;
+  readonly enqueuedAt: number;
+  readonly finishedAt: number | undefined;
 }
 
 /**
- * Follows done-records as a run goes: re-reads only what is not final yet (a done mark never
- * changes), so polling 2,000 findings stays cheap.
+ * Follows the relay's `deliveries` table as a run goes, read straight from the sqlite file the
+ * workers share (read-only, its own connection: WAL readers never wait for the writers). A row
+ * is one (event id, channel): queued in the outbox, done with its outcome, or dead-lettered.
  */
-export class DoneRecords {
-  readonly done = new Map<string, ClaimRecord & { state: 'done' }>();
-  /** Last non-final state seen, for diagnosis. */
-  readonly pending = new Map<string, ClaimRecord | undefined>();
+export class DeliveryRecords {
+  /** Final rows (done or dead-lettered), by `id\nchannel`. */
+  readonly done = new Map<string, DeliveryRow>();
+  /** Rows still queued, and (event, channel)s without a row, for diagnosis. */
+  readonly pending = new Map<string, DeliveryRow | undefined>();
+  private readonly ids: Set<string>;
 
   constructor(
-    private readonly store: StateStore,
-    private readonly env: string,
+    private readonly dbPath: string,
     private readonly corpus: readonly CorpusEntry[],
-  ) {}
+  ) {
+    this.ids = new Set(corpus.map((e) => e.finding.id));
+  }
 
   key = (id: string, channel: ChannelName) => `${id}\n${channel}`;
 
-  outcome(id: string, channel: ChannelName): FinalOutcome | undefined {
-    return this.done.get(this.key(id, channel))?.record;
+  /** The recorded final outcome (done rows only; a dead-lettered row is on the DLQ instead). */
+  outcome(id: string, channel: ChannelName): RecordedOutcome | undefined {
+    const row = this.done.get(this.key(id, channel));
+    return row?.state === 'done' ? row.outcome : undefined;
   }
 
-  /** Reads every (event, channel) not yet done; returns how many findings are done on every channel. */
-  async refresh(concurrency = 64): Promise<number> {
-    const todo: Array<[string, ChannelName]> = [];
-    for (const { finding } of this.corpus)
-      for (const channel of CHANNELS)
-        if (!this.done.has(this.key(finding.id, channel))) todo.push([finding.id, channel]);
-    const next = async () => {
-      for (let item = todo.pop(); item; item = todo.pop()) {
-        const [id, channel] = item;
-        const claim = await readClaim(this.store, this.env, id, channel).catch(() => undefined);
-        if (claim?.state === 'done') {
-          this.done.set(this.key(id, channel), claim);
-          this.pending.delete(this.key(id, channel));
-        } else this.pending.set(this.key(id, channel), claim);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, next));
+  row(id: string, channel: ChannelName): DeliveryRow | undefined {
+    return this.done.get(this.key(id, channel)) ?? this.pending.get(this.key(id, channel));
+  }
+
+  /** Re-reads the table; returns how many findings have a final row on every channel. */
+  async refresh(): Promise<number> {
+    if (!existsSync(this.dbPath)) return 0;
+    let rows: Array<Record<string, unknown>>;
+    const db = new DatabaseSync(this.dbPath, { readOnly: true, timeout: 1_000 });
+    try {
+      rows = db
+        .prepare(
+          'SELECT event_id, channel, state, outcome, attempts, cause, enqueued_at, finished_at FROM deliveries',
+        )
+        .all() as Array<Record<string, unknown>>;
+    } catch {
+      return this.countDone(); // a schema not there yet (no worker opened it): nothing recorded
+    } finally {
+      db.close();
+    }
+    this.pending.clear();
+    for (const r of rows) {
+      const id = String(r.event_id);
+      if (!this.ids.has(id)) continue;
+      const row: DeliveryRow = {
+        state: r.state as DeliveryRow['state'],
+        outcome: typeof r.outcome === 'string' ? (JSON.parse(r.outcome) as RecordedOutcome) : undefined,
+        attempts: Number(r.attempts),
+        cause: typeof r.cause === 'string' ? r.cause : undefined,
+        enqueuedAt: Number(r.enqueued_at),
+        finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
+      };
+      const key = this.key(id, r.channel as ChannelName);
+      if (row.state === 'queued') this.pending.set(key, row);
+      else this.done.set(key, row);
+    }
+    return this.countDone();
+  }
+
+  private countDone(): number {
     return this.corpus.filter(({ finding }) => CHANNELS.every((c) => this.done.has(this.key(finding.id, c))))
       .length;
   }
@@ -185,6 +207,8 @@ export function githubEffects(github: GitHubStandIn, repos: readonly string[]): 
   return effects;
 }
 
-export async function ledgerOf(store: StateStore, env: string): Promise<LedgerRecord[]> {
-  return (await readLedger(store, { env })).records;
+/** The dry-run ledger under a `file://` STORAGE_URI's directory (plain `.jsonl` files). */
+export async function ledgerOf(root: string, env: string): Promise<LedgerRecord[]> {
+  if (!existsSync(root)) return [];
+  return (await readLedger(createFileLedgerStorage(root), { env })).records;
 }

@@ -1,28 +1,26 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
 import { createPubSubClient } from '../../src/pubsub/client.js';
 import { provisionPubSub } from '../../src/pubsub/provision.js';
-import { createFileStore } from '../../src/state/file-store.js';
-import { createGcsStore } from '../../src/state/gcs-store.js';
-import type { StateStore } from '../../src/state/store.js';
+import { CHANNELS } from '../../src/channels/types.js';
 import { type CorpusEntry, generateCorpus, sharedCount } from './e2e-corpus.js';
 import './e2e-emulator-keepalive.js';
 import { checkInvariants, findSecretLeaks, type InvariantReport } from './e2e-invariants.js';
-import { DeadLetterCollector, DoneRecords, githubEffects, ledgerOf } from './e2e-observations.js';
+import { DeadLetterCollector, DeliveryRecords, githubEffects, ledgerOf } from './e2e-observations.js';
 import {
   addLogFigures,
   type E2eWorker,
   emptyFigures,
   type LoggedSettlement,
   lastSettlements,
+  node,
   spawnE2eWorker,
   type WorkerLogFigures,
 } from './e2e-worker.js';
-import { type GcsStandIn, startGcsStandIn } from './gcs-stand-in.js';
 import { type GitHubStandIn, startGitHubStandIn } from './github-stand-in.js';
 import { TEST_PROJECT_ID, uniqueNames } from './pubsub-fixtures.js';
 import { type Env, relayEnv } from './relay-harness.js';
@@ -35,7 +33,6 @@ export interface ScenarioOptions {
   readonly emulatorHost: string;
   readonly repos?: readonly string[];
   readonly seed?: number;
-  readonly store?: 'file' | 'gcs';
   /** Dead-letter policy; default 5 (the product's default). */
   readonly maxDeliveryAttempts?: number;
   /**
@@ -59,6 +56,12 @@ export interface ScenarioFigures {
   readonly workerLogs: WorkerLogFigures;
   readonly slack: { received: number; accepted: number; digestsCovering: number };
   readonly github: { requests: number; failedRequests: number; issues: number; comments: number };
+  /** Side effects repeated after a crash (allowed: one per SIGKILL) and the pace observed. */
+  readonly repeats: InvariantReport['repeats'];
+  readonly pace: InvariantReport['pace'];
+  /** ms from the first publish: the last message intake acked / the last GitHub write. */
+  readonly lastAckMs: number | undefined;
+  readonly lastGithubWriteMs: number | undefined;
   /** ms from the first publish: everything published / every finding settled. */
   readonly publishedMs: number;
   readonly settledMs: number | undefined;
@@ -68,6 +71,7 @@ export interface ScenarioFigures {
   readonly violations: number;
   /** Worker processes started (restarts included) and findings published again after a stall. */
   readonly workersStarted: number;
+  readonly workersKilled: number;
   readonly republished: number;
 }
 
@@ -84,7 +88,9 @@ export class Scenario {
   publishedAt: number | undefined;
   settledAt: number | undefined;
   fault: { start?: number; end?: number; channel?: 'slack' | 'github' | 'any' } = {};
-  private readonly done: DoneRecords;
+  /** How each worker ended (exit code or signal), by name. */
+  readonly exits = new Map<string, number | string>();
+  readonly done: DeliveryRecords;
   private readonly dlq: DeadLetterCollector;
 
   private constructor(
@@ -96,15 +102,11 @@ export class Scenario {
     readonly slack: SlackStandIn,
     readonly github: GitHubStandIn,
     readonly repos: readonly string[],
-    readonly store: StateStore,
     readonly workerEnv: Env,
-    /** The file store's real directory (file backend). */
-    readonly storeDir: string,
-    /** What STORAGE_URI points at for a file store: a symlink to storeDir, swapped for faults. */
-    readonly storeLink: string,
-    readonly gcs: GcsStandIn | undefined,
+    /** The scenario's directory: `state.db` (STATE_URI, shared by its workers) and `ledger/`. */
+    readonly dir: string,
   ) {
-    this.done = new DoneRecords(store, 'dev', corpus);
+    this.done = new DeliveryRecords(this.dbPath, corpus);
     this.dlq = new DeadLetterCollector(pubsub, names.deadLetterSubscription);
   }
 
@@ -123,38 +125,20 @@ export class Scenario {
     });
     const slack = await startSlackStandIn();
     const github = await startGitHubStandIn({ repos, rateLimit: 1_000_000 });
-    const base = await mkdtemp(join(tmpdir(), `e2e-${opts.name}-`));
-    const storeDir = join(base, 'store');
-    const storeLink = join(base, 'store-link');
-    await mkdir(storeDir);
-    await symlink(storeDir, storeLink);
-    let store: StateStore;
-    let storageEnv: Env;
-    let gcs: GcsStandIn | undefined;
-    if (opts.store === 'gcs') {
-      gcs = await startGcsStandIn();
-      const storage = new Storage({
-        apiEndpoint: gcs.url,
-        projectId: 'test',
-        retryOptions: { autoRetry: false },
-      });
-      await storage.createBucket('relay-e2e');
-      store = createGcsStore({ bucket: 'relay-e2e', prefix: 'relay', storage });
-      storageEnv = { STORAGE_URI: 'gs://relay-e2e/relay', STORAGE_EMULATOR_HOST: gcs.url };
-    } else {
-      store = createFileStore(storeDir);
-      storageEnv = { STORAGE_URI: pathToFileURL(storeLink).href };
-    }
+    const dir = await mkdtemp(join(tmpdir(), `e2e-${opts.name}-`));
     const workerEnv: Env = {
-      ...relayEnv(names, storeDir, {}),
+      ...relayEnv(names, dir, {}),
       PUBSUB_EMULATOR_HOST: opts.emulatorHost,
-      ...storageEnv,
+      // Every worker process of the scenario shares this one sqlite file: that is how workers on
+      // one host share their state. STORAGE_URI is only the dry-run ledger now.
+      STATE_URI: `sqlite://${join(dir, 'state.db')}`,
+      STORAGE_URI: pathToFileURL(join(dir, 'ledger')).href,
       PORT: '0',
       LOG_LEVEL: 'info',
       METADATA_SERVER_DETECTION: 'none',
       SLACK_NOTIFICATIONS_ENABLED: 'true',
       SLACK_WEBHOOK_URL: slack.url,
-      SLACK_BATCH_WINDOW_MS: '500',
+      SLACK_BATCH_WINDOW_MS: '1000',
       GITHUB_ISSUE_CREATION_ENABLED: 'true',
       DRY_RUN: 'false',
       GITHUB_TOKEN: github.token,
@@ -172,12 +156,13 @@ export class Scenario {
       slack,
       github,
       repos,
-      store,
       workerEnv,
-      storeDir,
-      storeLink,
-      gcs,
+      dir,
     );
+  }
+
+  get dbPath(): string {
+    return join(this.dir, 'state.db');
   }
 
   /** Starts a worker process (its output is kept for the figures, even after a kill). */
@@ -187,6 +172,7 @@ export class Scenario {
       ...extra,
     });
     this.workers.push(worker);
+    void worker.exited.then((code) => this.exits.set(worker.name, code));
     return worker;
   }
 
@@ -226,7 +212,7 @@ export class Scenario {
     const overdue = Date.now() - (opts.overdueMs ?? 20_000);
     const unfinished = this.corpus.filter((e) => {
       const id = e.finding.id;
-      if (dead.has(id) || (this.done.outcome(id, 'slack') && this.done.outcome(id, 'github'))) return false;
+      if (dead.has(id) || this.finished(id)) return false;
       const settled = last.get(id);
       return settled ? settled.kind === 'nack' && settled.at < overdue : opts.neverSettled === true;
     });
@@ -278,21 +264,25 @@ export class Scenario {
     return this.republished - before;
   }
 
-  /** Findings finished: done on every channel, or dead-lettered. */
+  /**
+   * Every channel of a finding final: a final row in the state store (done or dead-lettered), or a
+   * final outcome intake decided itself (dropped by the route: no row) in an acked settlement.
+   */
+  private finished(id: string): boolean {
+    const logged = this.settlements().get(id);
+    return CHANNELS.every((c) => {
+      const row = this.done.row(id, c);
+      if (row) return row.state !== 'queued';
+      const o = logged?.kind === 'ack' ? logged.outcomes.get(c) : undefined;
+      return o !== undefined && (o === 'sent' || o === 'dry-run' || o.startsWith('dropped'));
+    });
+  }
+
+  /** Findings finished: final on every channel, or on the dead-letter topic. */
   async progress(): Promise<{ complete: number; done: number; deadLettered: number }> {
     const done = await this.done.refresh();
     const dead = this.dlq.ids();
-    const acked = (id: string) => {
-      const s = this.settlements().get(id);
-      const final = (o: string | undefined) => o !== undefined && (o === 'sent' || o.startsWith('dropped'));
-      return s?.kind === 'ack' && final(s.outcomes.get('slack')) && final(s.outcomes.get('github'));
-    };
-    const complete = this.corpus.filter(
-      (e) =>
-        dead.has(e.finding.id) ||
-        acked(e.finding.id) ||
-        (this.done.outcome(e.finding.id, 'slack') && this.done.outcome(e.finding.id, 'github')),
-    ).length;
+    const complete = this.corpus.filter((e) => dead.has(e.finding.id) || this.finished(e.finding.id)).length;
     return { complete, done, deadLettered: dead.size };
   }
 
@@ -310,7 +300,7 @@ export class Scenario {
     }
     const pending = [...this.done.pending.entries()]
       .slice(0, 5)
-      .map(([k, c]) => `${k.replace('\n', '/')}: ${c ? `${c.state} by ${c.holder}` : 'absent'}`);
+      .map(([k, r]) => `${k.replace('\n', '/')}: ${r ? `${r.state} after ${r.attempts} attempts (${r.cause ?? ''})` : 'absent'}`);
     throw new Error(
       `${this.opts.name}: ${last.complete} of ${atLeast} findings finished after ${timeoutMs} ms (${last.deadLettered} dead-lettered; alive workers ${this.alive().length}); e.g. ${pending.join('; ')}`,
     );
@@ -333,28 +323,53 @@ export class Scenario {
     return Promise.all(alive.map((w) => w.exited));
   }
 
-  /** Makes the file store unusable (its root becomes a file) or the GCS stand-in answer 503. */
-  async setStoreUnavailable(on: boolean): Promise<void> {
-    if (this.gcs) return this.gcs.setStopped(on); // GCS unreachable: connections refused
-    // Swap the symlink atomically (rename over it), so no worker ever sees no root at all and
-    // creates a fresh one by `mkdir -p`.
-    const next = `${this.storeLink}.next`;
-    const blocker = join(this.storeDir, '..', 'not-a-directory');
-    await writeFile(blocker, 'the store is unavailable');
-    await rm(next, { force: true });
-    await symlink(on ? blocker : this.storeDir, next);
-    await rename(next, this.storeLink);
+  /**
+   * The realistic fault of an embedded store: another process holds its write lock. A child
+   * process opens the same sqlite file and holds `BEGIN EXCLUSIVE` for `ms`, then commits and
+   * exits. Resolves once the lock is held (the workers' writes fail busy from then on); the
+   * returned promise `released` resolves when the child has let go.
+   */
+  async holdWriteLock(ms: number): Promise<{ released: Promise<void> }> {
+    const script = `
+      const { DatabaseSync } = require('node:sqlite');
+      const db = new DatabaseSync(process.argv[1], { timeout: 60000 });
+      db.exec('BEGIN EXCLUSIVE');
+      process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); process.exit(0); }, Number(process.argv[2]));
+    `;
+    const child: ChildProcess = spawn(node, ['-e', script, this.dbPath, String(ms)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.lockers.push(child);
+    let out = '';
+    const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+        if (out.includes('locked')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`lock holder exited (${code}) before locking: ${out}`)));
+    });
+    return { released };
   }
+
+  private readonly lockers: ChildProcess[] = [];
 
   /** Reads everything the run left and checks the invariants; also the figures for the summary. */
   async judge(): Promise<{ report: InvariantReport; figures: ScenarioFigures }> {
     await this.done.refresh();
-    const ledger = await ledgerOf(this.store, 'dev');
+    const ledger = await ledgerOf(join(this.dir, 'ledger'), 'dev');
+    const killed = [...this.exits.values()].filter((c) => c === 'SIGKILL').length;
+    const interval = Number(this.workerEnv.GITHUB_WRITE_INTERVAL_MS ?? 3_000);
     const report = checkInvariants({
       corpus: this.corpus,
       idPrefix: this.idPrefix,
       done: this.done,
       slackAccepted: this.slack.accepted,
+      slackReceived: this.slack.received,
+      githubRequests: this.github.requests,
+      ...(interval >= 1_000 ? { githubMinGapMs: 1_000 } : {}),
+      allowedRepeats: killed,
       slackLabel: 'DEV',
       githubEffects: githubEffects(this.github, this.repos),
       githubViolations: this.github.violations.map(
@@ -381,6 +396,8 @@ export class Scenario {
     const logs = emptyFigures();
     for (const w of this.workers) addLogFigures(w.output(), logs);
     const firstAfterFault = this.firstSideEffectAfterFault();
+    const writes = this.github.requests.filter((r) => r.method === 'POST' && /\/(issues|comments)$/.test(r.path));
+    const since = (at: number | undefined) => (at === undefined || at === 0 ? undefined : at - this.started);
     const figures: ScenarioFigures = {
       scenario: this.opts.name,
       findings: this.corpus.length,
@@ -399,6 +416,10 @@ export class Scenario {
         issues: report.github.issues,
         comments: report.github.comments,
       },
+      repeats: report.repeats,
+      pace: report.pace,
+      lastAckMs: since(logs.lastAckAt),
+      lastGithubWriteMs: since(writes.length ? Math.max(...writes.map((r) => r.at)) : undefined),
       publishedMs: (this.publishedAt ?? this.started) - this.started,
       settledMs: this.settledAt === undefined ? undefined : this.settledAt - this.started,
       recoverMs:
@@ -411,12 +432,13 @@ export class Scenario {
           : this.settledAt - this.fault.end,
       violations: report.violations.length,
       workersStarted: this.workers.length,
+      workersKilled: killed,
       republished: this.republished,
     };
     return { report, figures };
   }
 
-  /** The first success of the faulted channel after the fault ended (done-records' doneAt). */
+  /** The first success of the faulted channel after the fault ended (deliveries' finished_at). */
   private firstSideEffectAfterFault(): number | undefined {
     const end = this.fault.end;
     if (end === undefined) return undefined;
@@ -425,10 +447,11 @@ export class Scenario {
         ? [this.fault.channel]
         : ['slack', 'github'];
     let first: number | undefined;
-    for (const [key, claim] of this.done.done) {
+    for (const [key, row] of this.done.done) {
       const channel = key.split('\n')[1]!;
-      if (!channels.includes(channel) || claim.record.kind !== 'sent' || claim.doneAt < end) continue;
-      first = first === undefined ? claim.doneAt : Math.min(first, claim.doneAt);
+      const at = row.finishedAt;
+      if (!channels.includes(channel) || row.outcome?.kind !== 'sent' || at === undefined || at < end) continue;
+      first = first === undefined ? at : Math.min(first, at);
     }
     return first;
   }
@@ -445,7 +468,7 @@ export class Scenario {
     await this.dlq.close().catch(() => undefined);
     await this.slack.close();
     await this.github.close();
-    await this.gcs?.close();
+    for (const l of this.lockers) if (l.exitCode === null) l.kill('SIGKILL');
     await this.pubsub.close();
   }
 }

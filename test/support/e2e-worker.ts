@@ -6,7 +6,9 @@ const here = fileURLToPath(new URL('../..', import.meta.url));
 /** The checkout whose `src/` the workers run: this one, or E2E_RELAY_ROOT (to try a patched copy). */
 const root = process.env.E2E_RELAY_ROOT ? `${process.env.E2E_RELAY_ROOT.replace(/\/+$/, '')}/` : here;
 /** The project's Node 24 (an npm devDependency), else the one running the tests. */
-const node = existsSync(`${root}node_modules/.bin/node`) ? `${root}node_modules/.bin/node` : process.execPath;
+export const node = existsSync(`${root}node_modules/.bin/node`)
+  ? `${root}node_modules/.bin/node`
+  : process.execPath;
 
 export interface E2eWorker {
   readonly name: string;
@@ -77,29 +79,46 @@ export function spawnE2eWorker(name: string, env: Record<string, string | undefi
   };
 }
 
-/** What a worker's log lines say about retries and redeliveries. */
+/** What a worker's log lines say about intake, dispatch, retries and redeliveries. */
 export interface WorkerLogFigures {
-  /** Messages settled (one `outcome` line for github per settled finding). */
+  /** Messages settled by intake (one intake `outcome` line for github per settled message). */
   settled: number;
   /** Of those, settled on a redelivery (deliveryAttempt > 1). */
   redelivered: number;
+  /** Intake channels acked as `queued` (left to a dispatcher). */
+  queued: number;
   nacked: number;
+  /** Messages intake dead-lettered (invalid, or a permanent outcome at intake). */
   deadLettered: number;
+  /** Dispatcher outcomes: final (done), transient (retried from the outbox), permanent (dead-lettered). */
+  dispatched: number;
+  dispatchRetries: number;
+  dispatchDeadLettered: number;
+  /** Times a worker took a dispatcher lease (first start and every takeover). */
+  leasesTaken: number;
   slackAttempts: number;
   slackRetries: number;
   slackFailed: number;
   githubCalls: number;
   githubFailed: number;
+  /** Intake batches that found the state store unavailable and waited. */
   storeUnavailable: number;
   errors: number;
+  /** Time (epoch ms) of the last message intake acked; 0 when none. */
+  lastAckAt: number;
 }
 
 export function emptyFigures(): WorkerLogFigures {
   return {
     settled: 0,
     redelivered: 0,
+    queued: 0,
     nacked: 0,
     deadLettered: 0,
+    dispatched: 0,
+    dispatchRetries: 0,
+    dispatchDeadLettered: 0,
+    leasesTaken: 0,
     slackAttempts: 0,
     slackRetries: 0,
     slackFailed: 0,
@@ -107,11 +126,16 @@ export function emptyFigures(): WorkerLogFigures {
     githubFailed: 0,
     storeUnavailable: 0,
     errors: 0,
+    lastAckAt: 0,
   };
 }
 
+/** A dispatcher's `outcome` line (completion-report.ts) carries `queuedMs`; intake's never does. */
+const isDispatcherLine = (entry: Record<string, unknown>) => 'queuedMs' in entry;
+
 /** Adds up the figures of one worker's output into `into`. */
 export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLogFigures {
+  const settlements = lastSettlements([output], { all: true });
   for (const line of output.split('\n')) {
     if (!line.startsWith('{')) continue;
     let entry: Record<string, unknown>;
@@ -125,12 +149,21 @@ export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLog
     if (
       entry.level === 'error' ||
       entry.level === 'fatal' ||
+      entry.severity === 'ERROR' ||
+      entry.severity === 'CRITICAL' ||
       (typeof entry.level === 'number' && entry.level >= 50)
     )
       into.errors += 1;
-    if (msg === 'outcome' && entry.channel === 'github') {
-      into.settled += 1;
-      if (typeof entry.deliveryAttempt === 'number' && entry.deliveryAttempt > 1) into.redelivered += 1;
+    if (msg === 'outcome' && isDispatcherLine(entry)) {
+      if (entry.outcome === 'transient') into.dispatchRetries += 1;
+      else if (entry.outcome === 'permanent') into.dispatchDeadLettered += 1;
+      else into.dispatched += 1;
+    } else if (msg === 'outcome') {
+      if (entry.outcome === 'queued') into.queued += 1;
+      if (entry.channel === 'github') {
+        into.settled += 1;
+        if (typeof entry.deliveryAttempt === 'number' && entry.deliveryAttempt > 1) into.redelivered += 1;
+      }
     } else if (msg === 'slack message') {
       into.slackAttempts += 1;
       if (typeof entry.attempt === 'number' && entry.attempt > 1) into.slackRetries += 1;
@@ -138,34 +171,42 @@ export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLog
     } else if (msg === 'github call') {
       into.githubCalls += 1;
       if (entry.ok !== true) into.githubFailed += 1;
-    } else if (msg === 'state store unavailable: will retry') {
+    } else if (msg === 'state store unavailable: waiting') {
       into.storeUnavailable += 1;
+    } else if (msg === 'dispatcher lease taken') {
+      into.leasesTaken += 1;
     }
     const settlement = entry.settlement as { kind?: unknown } | undefined;
     if (settlement?.kind === 'nack') into.nacked += 1;
     if (settlement?.kind === 'dead-letter') into.deadLettered += 1;
   }
+  for (const s of settlements.values()) if (s.kind === 'ack') into.lastAckAt = Math.max(into.lastAckAt, s.at);
   return into;
 }
 
-/** A finding's last settlement as its worker logged it, with the outcome per channel. */
+/** A finding's settlement by intake as its worker logged it, with the outcome per channel. */
 export interface LoggedSettlement {
   readonly at: number;
   kind: 'ack' | 'nack' | 'dead-letter';
-  /** `sent`, `dropped:duplicate`, `transient`, … per channel. */
+  /** `sent`, `queued`, `dropped:duplicate`, `transient`, … per channel, as intake decided. */
   readonly outcomes: Map<string, string>;
 }
 
 /**
- * How each finding's LAST settlement went, from the workers' logs: every settlement logs one
- * `outcome` line per channel, and a nack or dead letter also logs a line with `settlement`, at the
- * same instant. A finding absent here was never settled by any worker (lost with a killed one).
+ * How each finding's LAST intake settlement went, from the workers' logs: every settlement logs
+ * one `outcome` line per channel, and a nack or dead letter also logs a line with `settlement`, at
+ * the same instant. Dispatchers' `outcome` lines (later, with `queuedMs`) are not settlements and
+ * are skipped. A finding absent here was never settled by any worker (lost with a killed one).
+ * With `all`, the latest settlement of each message is kept even if older lines follow.
  */
-export function lastSettlements(outputs: readonly string[]): Map<string, LoggedSettlement> {
+export function lastSettlements(
+  outputs: readonly string[],
+  _opts: { all?: boolean } = {},
+): Map<string, LoggedSettlement> {
   const seen = new Map<string, LoggedSettlement>();
   for (const output of outputs) {
     for (const line of output.split('\n')) {
-      if (!line.includes('"findingId"')) continue;
+      if (!line.includes('"findingId"') || line.includes('"queuedMs"')) continue;
       let entry: {
         time?: number;
         findingId?: string;

@@ -26,6 +26,8 @@ export interface RecordedRequest {
   /** Parsed JSON body (the raw text when it did not parse; undefined without one). */
   readonly body: unknown;
   readonly operationId: string | undefined;
+  /** When it arrived (the stand-in's `now`, ms). */
+  readonly at: number;
   status: number;
 }
 
@@ -161,6 +163,7 @@ export async function startGitHubStandIn(opts: GitHubStandInOptions = {}): Promi
       query,
       body,
       operationId: route?.op.operationId,
+      at: now(),
       status: 0,
     };
     requests.push(record);
