@@ -23,7 +23,7 @@ export interface SqliteConnection {
   readonly location: string;
   /** `body` in one BEGIN IMMEDIATE … COMMIT (rolled back if it throws); retried while busy. */
   write<T>(op: string, body: () => T): Promise<T>;
-  /** One read statement (its own implicit transaction: WAL readers never wait for writers). */
+  /** `body` in one deferred BEGIN … COMMIT: a consistent snapshot; WAL readers never wait for writers. */
   read<T>(op: string, body: () => T): Promise<T>;
   close(): void;
 }
@@ -87,8 +87,8 @@ export async function openSqliteConnection(
     }
   };
 
-  const transaction = <T>(body: () => T): T => {
-    db.exec('BEGIN IMMEDIATE');
+  const transaction = <T>(begin: string, body: () => T): T => {
+    db.exec(begin);
     try {
       const result = body();
       db.exec('COMMIT');
@@ -112,8 +112,8 @@ export async function openSqliteConnection(
   return {
     db,
     location,
-    write: (op, body) => attempt(op, () => transaction(body)),
-    read: (op, body) => attempt(op, body),
+    write: (op, body) => attempt(op, () => transaction('BEGIN IMMEDIATE', body)),
+    read: (op, body) => attempt(op, () => transaction('BEGIN', body)),
     close: () => {
       if (db.isOpen) db.close();
     },

@@ -65,9 +65,20 @@ describe('sqlite relay state', () => {
     expect(schemaVersion(conn.db)).toBe(0);
     await conn.write('test', () => migrate(conn.db, 1)); // a file written by the first version
     conn.db.prepare("INSERT INTO leases VALUES ('L', 'old', 9e15)").run();
+    conn.db
+      .prepare(`INSERT INTO deliveries (event_id, channel, target, fingerprint, priority, enqueued_at, due_at, state)
+                VALUES ('old', 'github', 't', 'f', 0, 7, 7, 'queued')`)
+      .run();
     conn.close();
 
     const state = await openSqliteRelayState(empty);
+    expect(await state.outboxStats()).toContainEqual({ channel: 'github', items: 1, oldestEnqueuedAt: 7 });
+    await state.complete([{ eventId: 'old', channel: 'github', kind: 'done', outcome: { kind: 'sent' } }], 8);
+    expect(await state.outboxStats()).toContainEqual({
+      channel: 'github',
+      items: 0,
+      oldestEnqueuedAt: undefined,
+    });
     expect((await state.takeDue({ name: 'L', holder: 'new', ttlMs: 1 }, 't', 1, 0)).leased).toBe(false);
     expect(await state.kv.createIfAbsent('k', 'v')).toMatchObject({ generation: '1' });
     await state.close();

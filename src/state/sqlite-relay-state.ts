@@ -40,7 +40,9 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
     const existing = q.selectDelivery.get(r.eventId, r.channel) as
       | { state: DeliveryState; outcome: string | null }
       | undefined;
-    if (existing) {
+    // A dead-lettered entry is queued afresh: that is `dlq replay` bringing the event back.
+    if (existing?.state === 'dead-lettered') q.deleteDelivery.run(r.eventId, r.channel);
+    else if (existing) {
       const outcome = json(existing.outcome) as RecordedOutcome | undefined;
       return outcome
         ? { status: 'already', state: existing.state, outcome }
@@ -115,13 +117,13 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
       ),
 
     outboxStats: () =>
-      conn.read('outboxStats', () => {
-        const rows = q.outboxStats.all() as { channel: StateChannel; items: number; oldest: number }[];
-        return STATE_CHANNELS.map((channel): OutboxStats => {
-          const row = rows.find((r) => r.channel === channel);
-          return { channel, items: row?.items ?? 0, oldestEnqueuedAt: row?.oldest ?? undefined };
-        });
-      }),
+      conn.read('outboxStats', () =>
+        STATE_CHANNELS.map((channel): OutboxStats => {
+          const counted = q.outboxItems.get(channel) as { items: number } | undefined;
+          const { oldest } = q.outboxOldest.get(channel) as { oldest: number | null };
+          return { channel, items: counted?.items ?? 0, oldestEnqueuedAt: oldest ?? undefined };
+        }),
+      ),
 
     expire: (now, doneRetentionMs) =>
       conn.write('expire', () => {

@@ -5,6 +5,7 @@ export function prepareRelayStatements(db: DatabaseSync) {
   const p = (sql: string): StatementSync => db.prepare(sql);
   return {
     selectDelivery: p('SELECT state, outcome FROM deliveries WHERE event_id = ? AND channel = ?'),
+    deleteDelivery: p('DELETE FROM deliveries WHERE event_id = ? AND channel = ?'),
     // (event_id, channel, target, fingerprint, priority, now, payload)
     insertQueued: p(`
       INSERT INTO deliveries
@@ -54,9 +55,11 @@ export function prepareRelayStatements(db: DatabaseSync) {
     selectDeliveries: p(`
       SELECT channel, state, outcome, cause, attempts, finished_at
       FROM deliveries WHERE event_id = ? ORDER BY channel`),
-    outboxStats: p(`
-      SELECT channel, count(*) AS items, min(enqueued_at) AS oldest
-      FROM deliveries WHERE state = 'queued' GROUP BY channel`),
+    // Both O(1)/O(log n): a counter kept by triggers, and one seek in deliveries_queued.
+    outboxItems: p('SELECT items FROM outbox_counts WHERE channel = ?'),
+    outboxOldest: p(
+      "SELECT min(enqueued_at) AS oldest FROM deliveries WHERE state = 'queued' AND channel = ?",
+    ),
 
     expireDeliveries: p("DELETE FROM deliveries WHERE state <> 'queued' AND finished_at <= ?"),
     expireWindows: p('DELETE FROM windows WHERE since + window_ms <= ?'),
