@@ -115,6 +115,21 @@ function nextLink(link: unknown): string | undefined {
   return /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
 }
 
+/**
+ * The next page's URL when it is on the API's own origin (a relative link resolved against it),
+ * else undefined: the request carries the token, so a `Link` header naming another host is never
+ * followed (Octokit's own paginator follows any URL it is given).
+ */
+function sameOriginNext(next: string, baseUrl: string): string | undefined {
+  try {
+    const base = new URL(baseUrl);
+    const url = new URL(next, base);
+    return url.origin === base.origin ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface IssueLike {
   number: number;
   state: string;
@@ -302,8 +317,13 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
           for (let page = 1; ; page++) {
             for (const issue of response.data as IssueLike[])
               if (!issue.pull_request) issues.push(summarise(issue));
-            const next = nextLink(response.headers.link);
-            if (!next) return { issues, complete: true };
+            const link = nextLink(response.headers.link);
+            if (!link) return { issues, complete: true };
+            const next = sameOriginNext(link, opts.baseUrl);
+            if (!next) {
+              log('warn')(`GitHub listing of ${repo}: a next-page link to another origin is not followed`);
+              return { issues, complete: false };
+            }
             if (page >= maxListPages) return { issues, complete: false };
             response = await octokit.request({ method: 'GET', url: next, request: { signal } });
           }
