@@ -72,7 +72,9 @@ export function createMemoryRelayState(): MemoryRelayState {
 
   const enqueueOne = (r: EnqueueRequest, now: number): EnqueueResult => {
     const existing = deliveries.get(key(r.eventId, r.channel));
-    if (existing) {
+    // A dead-lettered entry is queued afresh: that is `dlq replay` bringing the event back.
+    if (existing?.state === 'dead-lettered') deliveries.delete(key(r.eventId, r.channel));
+    else if (existing) {
       return existing.outcome
         ? { status: 'already', state: existing.state, outcome: copy(existing.outcome) }
         : { status: 'already', state: existing.state };

@@ -208,6 +208,12 @@ export function describeRelayStateContract(
         },
       ]);
       expect(await take('slack:hook', T0 + 9999)).toEqual(['r']);
+      // `dlq replay` publishes a dead-lettered event again: it is queued afresh, not `already`.
+      expect(await state.enqueue([request('x'), request('d')], T0 + 10_000)).toEqual([
+        { status: 'queued' },
+        { status: 'already', state: 'done', outcome: { kind: 'sent', ts: 1 } },
+      ]);
+      expect(await take('slack:hook', T0 + 10_000)).toEqual(['r', 'x']);
     });
 
     it('reports the deliveries of an event per channel, and none for an unknown one', async () => {

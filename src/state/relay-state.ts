@@ -38,7 +38,10 @@ export interface EnqueueRequest {
 export type EnqueueResult =
   /** New: an outbox entry now waits for the target's dispatcher. */
   | { readonly status: 'queued' }
-  /** This (event id, channel) was enqueued before (a redelivery): nothing new was written. */
+  /**
+   * This (event id, channel) was enqueued before (a redelivery): nothing new was written. A
+   * dead-lettered entry is never `already`: enqueueing it again (a `dlq replay`) queues it afresh.
+   */
   | {
       readonly status: 'already';
       readonly state: DeliveryState;

@@ -59,6 +59,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The dead-letter topic's inspect subscription holds `n` letters (a dispatcher publishes after the ack). */
+async function waitForLetters(n: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await statsJson()).total < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} dead letters`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('dlq replay through a running relay', () => {
   it('replays fixed findings to their outcome, removes them, and refuses the still-invalid', async () => {
     // A: valid, but Slack refuses it permanently (archived channel) → the relay dead-letters it;
@@ -80,7 +89,10 @@ describe('dlq replay through a running relay', () => {
       },
     });
     await relay.waitForSettled(2);
-    expect(relay.settled.map((s) => s.settlement.kind)).toEqual(['dead-letter', 'dead-letter']);
+    // A is acked once queued; its Slack dispatcher then dead-letters it. C is refused at intake.
+    expect(relay.settled.map((s) => s.settlement.kind).sort()).toEqual(['ack', 'dead-letter']);
+    await relay.waitForDispatched();
+    await waitForLetters(3);
     expect((await statsJson()).byReason).toEqual({
       'permanent-slack': 1,
       'invalid-json': 1,
@@ -106,7 +118,11 @@ describe('dlq replay through a running relay', () => {
     const replayed = new Map(relay.settled.slice(2).map((s) => [s.envelope.finding?.id, s]));
     for (const id of [a.id, b.id]) {
       expect(replayed.get(id)?.settlement.kind).toBe('ack');
-      expect(replayed.get(id)?.envelope.outcomes.get('slack')).toEqual({ kind: 'sent' });
+    }
+    await relay.waitForDispatched();
+    for (const id of [a.id, b.id]) {
+      const s = replayed.get(id)!;
+      expect(relay.outcomeOf(s.envelope, 'slack')).toEqual({ kind: 'sent' });
     }
     const attrs = (id: string) => replayed.get(id)?.envelope.message.attributes;
     expect(attrs(a.id)).toEqual({ agent: 'test-agent', finding_relay_replayed_from: aMessageId });

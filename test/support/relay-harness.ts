@@ -8,6 +8,7 @@ import { type ComposedWorker, composeWorker } from '../../src/app/compose.js';
 import { readLedger } from '../../src/channels/ledger/ledger-reader.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FindingInput } from '../../src/finding/schema.js';
+import type { ChannelName, Outcome } from '../../src/channels/types.js';
 import type { Settlement } from '../../src/pipeline/settle.js';
 import type { Envelope } from '../../src/pipeline/types.js';
 import { type PubSubNames, provisionPubSub } from '../../src/pubsub/provision.js';
@@ -50,6 +51,10 @@ export interface RelayUnderTest {
   settled: Array<{ envelope: Envelope; settlement: Settlement }>;
   /** Resolves once `n` messages have settled (any way); rejects after the timeout. */
   waitForSettled(n: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once the dispatchers have finished every channel queued so far (nothing left `queued`). */
+  waitForDispatched(timeoutMs?: number): Promise<void>;
+  /** A channel's outcome: what intake settled, or, when it was queued, what its dispatcher made of it. */
+  outcomeOf(envelope: Envelope, channel: ChannelName): Outcome | undefined;
 }
 
 /** Starts the whole relay in-process (port 0, silent logs) against the shared emulator. */
@@ -75,11 +80,28 @@ export async function startRelayUnderTest(
       for (const w of waiters.filter((w) => settled.length >= w.n)) w.resolve();
     },
   });
+  const outcomeOf = (envelope: Envelope, channel: ChannelName): Outcome | undefined => {
+    const atIntake = envelope.outcomes.get(channel);
+    if (atIntake?.kind !== 'queued' || !envelope.finding) return atIntake;
+    return worker.outcomes.get(envelope.finding.id)?.channels[channel] ?? atIntake;
+  };
+  const queuedLeft = () =>
+    settled.filter(({ envelope }) =>
+      [...envelope.outcomes.keys()].some((c) => outcomeOf(envelope, c)?.kind === 'queued'),
+    ).length;
   return {
     worker,
     storeDir,
     env,
     settled,
+    outcomeOf,
+    async waitForDispatched(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (queuedLeft() > 0) {
+        if (Date.now() > deadline) throw new Error(`${queuedLeft()} findings still queued`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     waitForSettled: (n, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
         if (settled.length >= n) return resolve();
