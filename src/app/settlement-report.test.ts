@@ -101,3 +101,51 @@ describe('recordSettlement', () => {
     });
   });
 });
+
+describe('outcome causes through the one redactor', () => {
+  const webhook = 'https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnopqrstuvwx';
+  const token = 'ghp_outcomecausetoken0123456789abcdef';
+
+  it('stores no part of a secret a cause echoes, cut short or whole', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    // The worker's logger: built from the same secrets as every other redaction.
+    const log = createLogger({ level: 'info', secrets: [webhook, token], destination });
+    const outcomes = new RecentOutcomes();
+    const e = envelope(valid);
+    e.outcomes.set('slack', {
+      kind: 'transient',
+      cause: `fetch failed for ${webhook.slice(0, -6)}… (connect ECONNREFUSED)`,
+    });
+    e.outcomes.set('github', {
+      kind: 'permanent',
+      reason: 'permanent-github',
+      cause: `Bad creds ${token.slice(0, 20)}`,
+    });
+    recordSettlement(
+      e,
+      { kind: 'nack', cause: `store said ${token}` },
+      { metrics: new RelayMetrics(), outcomes, log, clock },
+    );
+    const stored = JSON.stringify(outcomes.get('f-1'));
+    for (const secret of ['abcdefghijklmnopq', token.slice(4, 20)]) {
+      expect(stored).not.toContain(secret);
+      expect(lines.join('')).not.toContain(secret);
+    }
+    expect(stored).toContain('[REDACTED]');
+    expect(stored).toContain('ECONNREFUSED');
+  });
+
+  it('uses a redactor it is given, ahead of the logger', () => {
+    const { deps } = setup();
+    const e = envelope(valid);
+    e.outcomes.set('slack', { kind: 'transient', cause: 'secret-value here' });
+    recordSettlement(e, { kind: 'ack' }, { ...deps, redact: (t) => t.replace('secret-value', '[X]') });
+    expect(deps.outcomes.get('f-1')?.channels.slack).toEqual({ kind: 'transient', cause: '[X] here' });
+  });
+});

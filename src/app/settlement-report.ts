@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { CHANNELS, isFinal, type Outcome } from '../channels/types.js';
 import type { Clock } from '../lib/clock.js';
+import { redactorOf } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { OutcomeSummary, RecentOutcomes } from '../observability/recent-outcomes.js';
+import { type OutcomeSummary, type RecentOutcomes, redactSummary } from '../observability/recent-outcomes.js';
 import type { Settlement } from '../pipeline/settle.js';
 import type { Envelope } from '../pipeline/types.js';
 
@@ -24,13 +25,24 @@ export function describeSettlement(envelope: Envelope, settlement: Settlement): 
   return `${id}: ${envelope.invalid ? `invalid: ${envelope.invalid.detail}` : channels} → ${tail}`;
 }
 
-/** Counts, logs (one line per finding per channel) and remembers how a message left. */
+/**
+ * Counts, logs (one line per finding per channel) and remembers how a message left. Every cause
+ * and detail is stored through the one redactor: `deps.redact`, else the logger's own (built
+ * from the same secrets).
+ */
 export function recordSettlement(
   envelope: Envelope,
   settlement: Settlement,
-  deps: { metrics: RelayMetrics; outcomes: RecentOutcomes; log: Logger; clock: Clock },
+  deps: {
+    metrics: RelayMetrics;
+    outcomes: RecentOutcomes;
+    log: Logger;
+    clock: Clock;
+    redact?: (text: string) => string;
+  },
 ): void {
   const { metrics, log, clock } = deps;
+  const redact = deps.redact ?? redactorOf(log);
   const finding = envelope.finding;
   const latencyS = Math.max(0, (clock.now() - envelope.message.publishTime.getTime()) / 1000);
   metrics.settlements.inc({ kind: settlement.kind });
@@ -47,7 +59,7 @@ export function recordSettlement(
         channel,
         outcome: outcome.kind,
         reason: 'reason' in outcome ? outcome.reason : undefined,
-        cause: 'cause' in outcome ? outcome.cause : undefined,
+        cause: 'cause' in outcome ? redact(outcome.cause) : undefined,
         ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
         latencyMs: Math.round(latencyS * 1000),
         deliveryAttempt: envelope.message.deliveryAttempt,
@@ -74,5 +86,5 @@ export function recordSettlement(
     settledAt: new Date(clock.now()).toISOString(),
     deliveryAttempt: envelope.message.deliveryAttempt,
   };
-  deps.outcomes.add(summary);
+  deps.outcomes.add(redactSummary(summary, redact));
 }

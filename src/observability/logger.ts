@@ -55,7 +55,25 @@ function loadPretty(): PrettyFactory | undefined {
   }
 }
 
+const REDACTOR = Symbol('finding-relay redactor');
+
+/**
+ * The redactor a logger was built with (the one for the worker's secrets), for code that stores
+ * text outside log lines; identity for a logger of another origin. Children share it (pino
+ * creates a child from its parent's prototype).
+ */
+export function redactorOf(log: Logger): (text: string) => string {
+  const redact = (log as unknown as Record<symbol, unknown>)[REDACTOR];
+  return typeof redact === 'function' ? (redact as (text: string) => string) : (text) => text;
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
+  const logger = buildLogger(opts);
+  Object.defineProperty(logger, REDACTOR, { value: createRedactor(opts.secrets) });
+  return logger;
+}
+
+function buildLogger(opts: LoggerOptions): Logger {
   const redact = createRedactor(opts.secrets);
   const options: pino.LoggerOptions = {
     level: opts.level,

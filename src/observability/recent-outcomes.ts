@@ -14,6 +14,25 @@ export interface OutcomeSummary {
   deliveryAttempt: number;
 }
 
+/**
+ * The summary with every cause and detail passed through `redact` (the one redactor of the
+ * worker's secrets): channel errors echo URLs and headers, and what is stored here is served by
+ * `/api/outcomes/{id}` and the status page.
+ */
+export function redactSummary(summary: OutcomeSummary, redact: (text: string) => string): OutcomeSummary {
+  const channels = Object.fromEntries(
+    Object.entries(summary.channels).map(([channel, outcome]) => [
+      channel,
+      outcome && 'cause' in outcome ? { ...outcome, cause: redact(outcome.cause) } : outcome,
+    ]),
+  ) as OutcomeSummary['channels'];
+  return {
+    ...summary,
+    channels,
+    ...(summary.detail === undefined ? {} : { detail: redact(summary.detail) }),
+  };
+}
+
 /** The last N outcomes by finding id, for `GET /api/outcomes/{id}`, the status page and smoke. */
 export class RecentOutcomes {
   #byId = new Map<string, OutcomeSummary>();

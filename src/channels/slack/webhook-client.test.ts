@@ -79,10 +79,17 @@ describe('redactWebhookUrl', () => {
     const out = redactWebhookUrl(text, URL_);
     expect(out).not.toContain('s3cretT0kenValue');
     expect(out).not.toContain('/services/T0AAAA');
-    expect(out).toContain('[redacted]');
+    expect(out).toContain('[REDACTED]');
+  });
+
+  it('removes a secret segment cut short (the one redactor: by its head)', () => {
+    const cut = `fetch failed: ${URL_.slice(0, -4)}…`;
+    const out = redactWebhookUrl(cut, URL_);
+    expect(out).not.toContain('s3cretT0ken');
+    expect(out).toContain('[REDACTED]');
   });
 
   it('treats a value that is not a URL as a secret as a whole', () => {
-    expect(redactWebhookUrl('bad value: not a url at all', 'not a url')).toBe('bad value: [redacted] at all');
+    expect(redactWebhookUrl('bad value: not a url at all', 'not a url')).toBe('bad value: [REDACTED] at all');
   });
 });

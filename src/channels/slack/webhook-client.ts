@@ -1,6 +1,7 @@
 import { type FetchFunction, IncomingWebhook, IncomingWebhookHTTPError } from '@slack/webhook';
 import type { Clock } from '../../lib/clock.js';
 import type { Attempt } from '../../lib/retry.js';
+import { createRedactor } from '../../observability/redact.js';
 import type { Block } from './digest.js';
 
 export interface SlackPayload {
@@ -24,25 +25,12 @@ export type WebhookSender = (payload: SlackPayload) => Promise<Attempt<void>>;
 
 const CAUSE_BODY_MAX = 120;
 
-/** Removes the webhook URL and its secret path from any text (error messages embed URLs). */
+/**
+ * Removes the webhook URL, its secret path and its key segment (also cut short) from any text
+ * (error messages embed URLs): the one redactor, for this secret.
+ */
 export function redactWebhookUrl(text: string, webhookUrl: string): string {
-  const secrets = new Set<string>([webhookUrl]);
-  try {
-    const url = new URL(webhookUrl);
-    secrets.add(url.href);
-    if (url.pathname.length > 1) secrets.add(url.pathname);
-    for (const segment of url.pathname.split('/')) {
-      if (segment.length >= 6 && segment !== 'services') secrets.add(segment);
-    }
-    if (url.search.length > 1) secrets.add(url.search);
-  } catch {
-    // Not a URL: the whole string is the secret.
-  }
-  let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret) out = out.split(secret).join('[redacted]');
-  }
-  return out;
+  return createRedactor([webhookUrl])(text);
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP-date. undefined when absent or unreadable. */
