@@ -46,7 +46,7 @@ function expectInvariants(report: InvariantReport, scenario: Scenario, figures: 
   expect(report.github.issues).toBe(groups.size);
   expect(report.github.openIssues).toBe(groups.size);
   // Pace, fleet-wide: GitHub writes ≥ 1 s apart (checked as a violation above); Slack ≥ ~1 s.
-  expect(figures.pace.githubMinGapMs).toBeGreaterThanOrEqual(900);
+  expect(figures.pace.githubMinGapMs).toBeGreaterThanOrEqual(750);
   expect(figures.pace.slackGapsUnder900).toBe(0);
   // The point of the outbox: every message was acked long before the last issue was written.
   expect(figures.lastAckMs).toBeDefined();

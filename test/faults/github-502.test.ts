@@ -17,5 +17,8 @@ it('GitHub answers 502 to one request in three for a minute: at most one issue p
   });
   expect(report.violations).toEqual([]);
   expect(exitCodes).toEqual([0]);
+  // Transient failures are retried from the outbox by the dispatcher, never by a Pub/Sub redelivery.
+  expect(figures.workerLogs.nacked).toBe(0);
+  expect(figures.workerLogs.dispatchRetries).toBeGreaterThan(0);
   expect(figures.github.failedRequests).toBeGreaterThan(0);
 });

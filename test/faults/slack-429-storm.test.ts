@@ -19,6 +19,9 @@ it('Slack answers 429 with Retry-After in a storm: limits are respected, nothing
   });
   expect(report.violations).toEqual([]);
   expect(exitCodes).toEqual([0]);
+  // Transient failures are retried from the outbox by the dispatcher, never by a Pub/Sub redelivery.
+  expect(figures.workerLogs.nacked).toBe(0);
+  expect(figures.workerLogs.dispatchRetries).toBeGreaterThan(0);
   expect(figures.slack.received).toBeGreaterThan(figures.slack.accepted);
   expect(figures.recoverMs).toBeDefined();
 });

@@ -17,6 +17,9 @@ it('Slack answers 500 for 30 s, then recovers: every finding settles once or is 
   });
   expect(report.violations).toEqual([]);
   expect(exitCodes).toEqual([0]);
+  // Transient failures are retried from the outbox by the dispatcher, never by a Pub/Sub redelivery.
+  expect(figures.workerLogs.nacked).toBe(0);
+  expect(figures.workerLogs.dispatchRetries).toBeGreaterThan(0);
   expect(figures.slack.received).toBeGreaterThan(figures.slack.accepted); // the fault was seen
   expect(figures.recoverMs).toBeDefined(); // Slack got through again after it
 });

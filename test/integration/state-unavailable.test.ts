@@ -61,9 +61,16 @@ describe('intake while the state store is unavailable', () => {
     setTimeout(() => state.setUnavailable(false), 600);
     const stage = enqueueStage(state, settings);
     const started = Date.now();
-    const [e] = await stage([envelope('a')], { clock: systemClock, log, signal: new AbortController().signal });
+    const [e] = await stage([envelope('a')], {
+      clock: systemClock,
+      log,
+      signal: new AbortController().signal,
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
-    expect(Object.fromEntries(e!.outcomes)).toEqual({ slack: { kind: 'queued' }, github: { kind: 'queued' } });
+    expect(Object.fromEntries(e!.outcomes)).toEqual({
+      slack: { kind: 'queued' },
+      github: { kind: 'queued' },
+    });
     expect(settlementFor(e!)).toEqual({ kind: 'ack' });
     expect((await state.deliveries('a')).map((d) => d.state)).toEqual(['queued', 'queued']);
   });
@@ -74,9 +81,11 @@ describe('intake while the state store is unavailable', () => {
     const { clock, advance } = manualClock(1_000);
     const stage = enqueueStage(state, settings);
     let done = false;
-    const result = stage([envelope('b')], { clock, log, signal: new AbortController().signal }).finally(() => {
-      done = true;
-    });
+    const result = stage([envelope('b')], { clock, log, signal: new AbortController().signal }).finally(
+      () => {
+        done = true;
+      },
+    );
     for (let waited = 0; waited < STORE_OUTAGE_WAIT_MS + 10_000 && !done; waited += 250) await advance(250);
     const [e] = await result;
     expect(e!.outcomes.get('slack')).toMatchObject({ kind: 'transient', cause: /state store unavailable/ });
@@ -91,7 +100,10 @@ describe('intake while the state store is unavailable', () => {
     const ctx = { clock: systemClock, log, signal: new AbortController().signal };
     await stage([envelope('c')], ctx);
     const [again] = await stage([envelope('c')], ctx);
-    expect(Object.fromEntries(again!.outcomes)).toEqual({ slack: { kind: 'queued' }, github: { kind: 'queued' } });
+    expect(Object.fromEntries(again!.outcomes)).toEqual({
+      slack: { kind: 'queued' },
+      github: { kind: 'queued' },
+    });
     expect(await state.deliveries('c')).toHaveLength(2);
   });
 });

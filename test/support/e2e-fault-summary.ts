@@ -21,7 +21,13 @@ function sumWhere(counts: Record<string, number>, test: (key: string) => boolean
     .reduce((n, [, v]) => n + v, 0);
 }
 
-/** The summary table: one line per scenario. */
+/**
+ * The summary table: one line per scenario. `nacks`: messages intake handed back to Pub/Sub (only
+ * a state store down past the bounded wait should cost any now); `outbox retries`: transient
+ * Slack/GitHub failures a dispatcher retried from the outbox; `repeats`: digests + GitHub writes
+ * repeated after a crash / SIGKILLs (at most one per kill is allowed); `last ack` vs `last gh
+ * write`: intake acks at Pub/Sub's speed, long before GitHub's pace has written the last issue.
+ */
 export function renderSummary(rows: readonly ScenarioFigures[]): string {
   const header = [
     'scenario',
@@ -31,8 +37,12 @@ export function renderSummary(rows: readonly ScenarioFigures[]): string {
     'dead letters',
     'redelivered',
     'nacks',
+    'outbox retries',
+    'repeats',
     'slack fail',
     'gh fail',
+    'last ack s',
+    'last gh write s',
     'settled s',
     'recover s',
     'drain s',
@@ -52,8 +62,12 @@ export function renderSummary(rows: readonly ScenarioFigures[]): string {
     }`,
     String(r.workerLogs.redelivered),
     String(r.workerLogs.nacked),
+    String(r.workerLogs.dispatchRetries ?? 0),
+    `${r.repeats?.slackDigests ?? 0}+${r.repeats?.githubWrites ?? 0}/${r.workersKilled ?? 0}`,
     String(r.slack.received - r.slack.accepted),
     String(r.github.failedRequests),
+    seconds(r.lastAckMs),
+    seconds(r.lastGithubWriteMs),
     seconds(r.settledMs),
     seconds(r.recoverMs),
     seconds(r.drainAfterFaultMs),

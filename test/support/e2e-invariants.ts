@@ -130,12 +130,16 @@ export function checkInvariants(run: RunRecords): InvariantReport {
       const row = run.done.row(finding.id, channel);
       if (o && !row) fromLogs.push(`${finding.id}/${channel}`);
       if (o && row?.state === 'queued')
-        violations.push(`${finding.id}/${channel}: acked as final (${o.kind}) but still queued in the outbox`);
+        violations.push(
+          `${finding.id}/${channel}: acked as final (${o.kind}) but still queued in the outbox`,
+        );
       if (row?.state === 'dead-lettered') {
         final += 1;
         bump(outcomes, `${channel}:dead-lettered:${String(row.outcome?.reason ?? '?')}`);
         if (!onDlq)
-          violations.push(`lost: ${finding.id}/${channel} is dead-lettered in the store but not on the dead-letter topic`);
+          violations.push(
+            `lost: ${finding.id}/${channel} is dead-lettered in the store but not on the dead-letter topic`,
+          );
       } else if (o) {
         final += 1;
         bump(outcomes, `${channel}:${o.kind}${o.kind === 'dropped' ? `:${String(o.reason)}` : ''}`);
@@ -188,7 +192,8 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     (slackRepeatsAllowed ? notes : violations).push(
       `slack: ${repeatedDigests} digest(s) repeated findings an earlier digest listed (allowed: ${allowed})`,
     );
-  const excessOk = slackRepeatsAllowed && covered > slackSent.length && covered - slackSent.length <= repeatedCover;
+  const excessOk =
+    slackRepeatsAllowed && covered > slackSent.length && covered - slackSent.length <= repeatedCover;
   if (covered !== slackSent.length && !excessOk) {
     violations.push(
       covered > slackSent.length
@@ -262,7 +267,9 @@ export function checkInvariants(run: RunRecords): InvariantReport {
             e.issue === Number(target[3]))),
     );
     if (!made)
-      violations.push(`github: ${finding.id} is sent (${String(o.detail)}) but no such issue or comment exists`);
+      violations.push(
+        `github: ${finding.id} is sent (${String(o.detail)}) but no such issue or comment exists`,
+      );
   }
   for (const [key, entries] of groupBy(
     run.corpus.filter((e) => e.finding.repo),
@@ -277,7 +284,9 @@ export function checkInvariants(run: RunRecords): InvariantReport {
   }
   if (extraWrites > 0) {
     if (extraWrites <= allowed)
-      notes.push(`${extraWrites} GitHub write(s) repeated (allowed: ${allowed}): ${repeatedWrites.join('; ')}`);
+      notes.push(
+        `${extraWrites} GitHub write(s) repeated (allowed: ${allowed}): ${repeatedWrites.join('; ')}`,
+      );
     else violations.push(...repeatedWrites, `github: ${extraWrites} writes repeated (allowed: ${allowed})`);
   }
   const windowMs = run.dedupeWindowS * 1000;
@@ -322,8 +331,9 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     .sort((a, b) => a - b);
   const writeGaps = writes.slice(1).map((t, i) => t - writes[i]!);
   if (run.githubMinGapMs !== undefined) {
-    // 100 ms of slack: `at` is when the stand-in (in the busy test process) handled the request.
-    const close = writeGaps.filter((g) => g < run.githubMinGapMs! - 100);
+    // 250 ms of slack: `at` is when the stand-in handled the request, in the test process, whose
+    // event loop stalls while it parses the workers' logs (one late stamp makes one short gap).
+    const close = writeGaps.filter((g) => g < run.githubMinGapMs! - 250);
     if (close.length > 0)
       violations.push(
         `github pace: ${close.length} content-creating requests less than ${run.githubMinGapMs} ms after the previous one (smallest gap ${Math.min(...close)} ms)`,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PubSub } from '@google-cloud/pubsub';
+import { CHANNELS } from '../../src/channels/types.js';
 import { createPubSubClient } from '../../src/pubsub/client.js';
 import { provisionPubSub } from '../../src/pubsub/provision.js';
-import { CHANNELS } from '../../src/channels/types.js';
 import { type CorpusEntry, generateCorpus, sharedCount } from './e2e-corpus.js';
 import './e2e-emulator-keepalive.js';
 import { checkInvariants, findSecretLeaks, type InvariantReport } from './e2e-invariants.js';
@@ -147,18 +147,7 @@ export class Scenario {
       GITHUB_REPO_ALLOWLIST: 'acme/*',
       ...opts.env,
     };
-    return new Scenario(
-      opts,
-      corpus,
-      idPrefix,
-      pubsub,
-      names,
-      slack,
-      github,
-      repos,
-      workerEnv,
-      dir,
-    );
+    return new Scenario(opts, corpus, idPrefix, pubsub, names, slack, github, repos, workerEnv, dir);
   }
 
   get dbPath(): string {
@@ -300,7 +289,10 @@ export class Scenario {
     }
     const pending = [...this.done.pending.entries()]
       .slice(0, 5)
-      .map(([k, r]) => `${k.replace('\n', '/')}: ${r ? `${r.state} after ${r.attempts} attempts (${r.cause ?? ''})` : 'absent'}`);
+      .map(
+        ([k, r]) =>
+          `${k.replace('\n', '/')}: ${r ? `${r.state} after ${r.attempts} attempts (${r.cause ?? ''})` : 'absent'}`,
+      );
     throw new Error(
       `${this.opts.name}: ${last.complete} of ${atLeast} findings finished after ${timeoutMs} ms (${last.deadLettered} dead-lettered; alive workers ${this.alive().length}); e.g. ${pending.join('; ')}`,
     );
@@ -396,7 +388,9 @@ export class Scenario {
     const logs = emptyFigures();
     for (const w of this.workers) addLogFigures(w.output(), logs);
     const firstAfterFault = this.firstSideEffectAfterFault();
-    const writes = this.github.requests.filter((r) => r.method === 'POST' && /\/(issues|comments)$/.test(r.path));
+    const writes = this.github.requests.filter(
+      (r) => r.method === 'POST' && /\/(issues|comments)$/.test(r.path),
+    );
     const since = (at: number | undefined) => (at === undefined || at === 0 ? undefined : at - this.started);
     const figures: ScenarioFigures = {
       scenario: this.opts.name,
@@ -450,7 +444,8 @@ export class Scenario {
     for (const [key, row] of this.done.done) {
       const channel = key.split('\n')[1]!;
       const at = row.finishedAt;
-      if (!channels.includes(channel) || row.outcome?.kind !== 'sent' || at === undefined || at < end) continue;
+      if (!channels.includes(channel) || row.outcome?.kind !== 'sent' || at === undefined || at < end)
+        continue;
       first = first === undefined ? at : Math.min(first, at);
     }
     return first;
