@@ -56,3 +56,56 @@ describe('the HTTP server', () => {
     expect(await res.text()).toBe('not ready: draining: not taking new messages\n');
   });
 });
+
+describe('hardening', () => {
+  it('sends security headers with every answer', async () => {
+    const get = await start();
+    for (const path of ['/', '/healthz', '/metrics', '/api/outcomes/a%20b%2Fc', '/nope']) {
+      const res = await get(path);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("default-src 'none'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
+    }
+  });
+
+  it('drops a connection that trickles its headers, well before Node’s default', async () => {
+    const { createConnection } = await import('node:net');
+    await start();
+    const socket = createConnection(server!.port, '127.0.0.1');
+    const started = Date.now();
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // never finishes its headers
+    const trickle = setInterval(() => socket.write('X-a: b\r\n'), 500);
+    await new Promise((r) => socket.once('close', r));
+    clearInterval(trickle);
+    // The default headersTimeout is 60 s; ours is a few seconds.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 20_000);
+
+  it('caps connections and sets tight server timeouts', async () => {
+    const { HTTP_LIMITS } = await import('./http-server.js');
+    expect(HTTP_LIMITS.headersTimeoutMs).toBeLessThanOrEqual(10_000);
+    expect(HTTP_LIMITS.requestTimeoutMs).toBeLessThanOrEqual(30_000);
+    expect(HTTP_LIMITS.maxConnections).toBeGreaterThan(0);
+    const { createConnection } = await import('node:net');
+    await start();
+    const sockets = Array.from({ length: HTTP_LIMITS.maxConnections + 5 }, () =>
+      createConnection(server!.port, '127.0.0.1'),
+    );
+    const closed = await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<boolean>((resolve) => {
+            s.on('error', () => undefined);
+            s.once('close', () => resolve(true));
+            setTimeout(() => resolve(false), 1_000);
+          }),
+      ),
+    );
+    expect(closed.filter(Boolean).length).toBeGreaterThanOrEqual(5);
+    for (const s of sockets) s.destroy();
+  });
+});
