@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { runCli } from './cli/cli.js';
 import type { CommandIO } from './cli/io.js';
+import { installLastResortHandlers, redactSecretsOf } from './cli/last-resort.js';
 
 /** The bin entry: argv → runCli; SIGINT/SIGTERM → an AbortSignal; a second signal exits at once. */
 async function main(argv: string[]): Promise<number> {
@@ -32,20 +33,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Fail fast: a supervisor restarts the process; a silent hang helps nobody.
-process.on('unhandledRejection', (reason) => {
-  process.stderr.write(
-    `finding-relay: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,
-  );
-  process.exit(1);
-});
+// Fail fast: a supervisor restarts the process; a silent hang helps nobody. Through the redactor.
+installLastResortHandlers();
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`finding-relay: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `finding-relay: ${redactSecretsOf(error instanceof Error ? error.message : String(error))}\n`,
+    );
     process.exitCode = 1;
   },
 );
