@@ -75,7 +75,7 @@ describe('worker logs and metrics, as a process', () => {
       await pubsub.topic(names.findingsTopic).publishMessage({ data: Buffer.from(hostile) });
       const outcomeLines = () => jsonLines(worker.output()).filter((l) => l.message === 'outcome');
       await waitUntil(
-        () => outcomeLines().filter((l) => l.outcome !== 'transient').length >= 4,
+        () => outcomeLines().filter((l) => l.outcome !== 'transient' && l.outcome !== 'queued').length >= 4,
         'an outcome line per finding per channel',
         40_000,
       );
@@ -101,7 +101,12 @@ describe('worker logs and metrics, as a process', () => {
       for (const line of lines)
         expect(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']).toContain(line.severity);
 
-      const finals = lines.filter((l) => l.message === 'outcome').filter((l) => l.outcome !== 'transient');
+      const outcomes = lines.filter((l) => l.message === 'outcome');
+      // Intake logs `queued` for what it put in the outbox; the dispatchers log the final outcome.
+      expect(outcomes.filter((l) => l.outcome === 'queued').map((l) => `${l.findingId} ${l.channel}`).sort()).toEqual(
+        [`${good[0]!.id} slack`, `${good[0]!.id} github`, `${good[1]!.id} slack`].sort(),
+      );
+      const finals = outcomes.filter((l) => l.outcome !== 'transient' && l.outcome !== 'queued');
       const key = (l: Line) => `${l.findingId} ${l.channel} ${l.outcome} ${l.reason ?? ''}`;
       expect(finals.map(key).sort()).toEqual(
         [

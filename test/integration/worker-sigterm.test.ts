@@ -65,10 +65,12 @@ describe('graceful shutdown', () => {
     expect(new Set(ids)).toEqual(new Set(findings.map((f) => f.id)));
     expect(afterFirst).toBeLessThan(total);
     // A graceful stop must not burn delivery attempts: what the first worker held or had buffered
-    // comes back once, not in a nack loop towards the dead-letter topic.
+    // comes back once, not in a nack loop towards the dead-letter topic. (Usually nothing comes
+    // back at all: the first worker acked every message once it was queued, and the second
+    // worker's dispatcher drains what the outbox still holds.)
     const attempts = [...second.output().matchAll(/"deliveryAttempt":(\d+)/g)].map((m) => Number(m[1]));
-    expect(attempts.length).toBeGreaterThan(0);
-    expect(Math.max(...attempts)).toBeLessThanOrEqual(3);
+    expect(Math.max(0, ...attempts)).toBeLessThanOrEqual(3);
+    expect(second.output()).toMatch(/"message":"dispatcher lease taken"/);
     const left = await receiveMessages(pubsub, names.findingsSubscription, {
       count: 1,
       timeoutMs: 1_500,
