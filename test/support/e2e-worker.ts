@@ -171,7 +171,7 @@ export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLog
     } else if (msg === 'github call') {
       into.githubCalls += 1;
       if (entry.ok !== true) into.githubFailed += 1;
-    } else if (msg === 'state store unavailable: waiting') {
+    } else if (msg === 'state store unavailable: waiting' || msg === 'state store unavailable: will retry') {
       into.storeUnavailable += 1;
     } else if (msg === 'dispatcher lease taken') {
       into.leasesTaken += 1;
