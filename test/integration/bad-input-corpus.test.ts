@@ -5,6 +5,8 @@ import { parseFindingBytes } from '../../src/finding/parse.js';
 import type { Finding } from '../../src/finding/schema.js';
 import {
   type CorpusCase,
+  githubTextProblems,
+  labelProblems,
   liveGitHubReferences,
   loadBadInputCorpus,
   slackLinkOpening,
@@ -141,9 +143,9 @@ describe('the bad-input corpus through a running relay', () => {
     for (const c of deliveredCases) {
       const [s] = settledFor(c.name);
       expect(s?.settlement, c.name).toEqual({ kind: 'ack' });
-      expect((s && relay.outcomeOf(s.envelope, 'slack')), c.name).toEqual({ kind: 'sent' });
+      expect(s && relay.outcomeOf(s.envelope, 'slack'), c.name).toEqual({ kind: 'sent' });
       const dropped = checksOf(c).find((k) => k.startsWith('github-dropped:'));
-      const githubOutcome = (s && relay.outcomeOf(s.envelope, 'github'));
+      const githubOutcome = s && relay.outcomeOf(s.envelope, 'github');
       if (dropped) expect(githubOutcome, c.name).toEqual({ kind: 'dropped', reason: dropped.split(':')[1] });
       else expect(githubOutcome, c.name).toMatchObject({ kind: 'sent' });
     }
@@ -196,6 +198,15 @@ describe('the bad-input corpus through a running relay', () => {
       if (checks.includes('github-sections-visible')) {
         problem(c, 'the footer is hidden', visibleIssueText(body).includes('Opened by finding-relay'));
       }
+      if (checks.includes('github-labels-reserved')) {
+        const labels = ((issues[0] as { labels?: unknown[] } | undefined)?.labels ?? []).map((l) =>
+          typeof l === 'string' ? l : String((l as { name?: unknown }).name),
+        );
+        for (const p of labelProblems(labels, c.finding.severity)) problem(c, p, false);
+      }
+      if (checks.includes('github-visible-text')) {
+        for (const p of githubTextProblems(title, body)) problem(c, p, false);
+      }
     }
     expect(problems).toEqual([]);
   });
@@ -219,8 +230,8 @@ describe('the bad-input corpus through a running relay', () => {
     await relay.waitForDispatched(20_000);
     const settled = relay.settled.find((s) => s.envelope.finding?.id === normal.id);
     expect(settled?.settlement).toEqual({ kind: 'ack' });
-    expect((settled && relay.outcomeOf(settled.envelope, 'slack'))).toEqual({ kind: 'sent' });
-    expect((settled && relay.outcomeOf(settled.envelope, 'github'))).toMatchObject({ kind: 'sent' });
+    expect(settled && relay.outcomeOf(settled.envelope, 'slack')).toEqual({ kind: 'sent' });
+    expect(settled && relay.outcomeOf(settled.envelope, 'github')).toMatchObject({ kind: 'sent' });
     expect(slack.accepted.some((r) => r.rawBody.includes('A normal finding after the corpus'))).toBe(true);
     expect(
       github

@@ -19,6 +19,10 @@ const LIMIT = 256 * 1024;
  * - `marker-roundtrip`: the issue's hidden marker decodes to exactly the finding's fingerprint;
  * - `github-sections-visible`: the relay's own footer is not hidden by an HTML comment, a code fence
  *   or an element the finding left open;
+ * - `github-labels-reserved`: the issue's only `severity:*` label is the finding's own severity, and
+ *   no label of the finding spells the relay's own (`finding-relay:*`, `severity:*`);
+ * - `github-visible-text`: the issue has no bidi or invisible character from the finding and loads
+ *   no remote image (see githubTextProblems);
  * - `github-dropped:REASON`: the GitHub outcome is `dropped` with that reason.
  * Every Slack payload and GitHub request is checked as a whole too (escaping, OpenAPI, limits).
  */
@@ -28,6 +32,8 @@ export type DeliveredCheck =
   | 'github-inert'
   | 'marker-roundtrip'
   | 'github-sections-visible'
+  | 'github-labels-reserved'
+  | 'github-visible-text'
   | `github-dropped:${'no-repo' | 'not-allowlisted'}`;
 
 export type Fate =
@@ -131,6 +137,114 @@ const GENERATORS: Record<string, () => Buffer> = {
     ),
 };
 
+/** Wrappers of an `@mention` (before, after) and spellings of `@`, for the generated variants. */
+const MENTION_WRAPPERS: readonly (readonly [string, string])[] = [
+  ['_', '_'],
+  ['*', '*'],
+  ['**', '**'],
+  ['~~', '~~'],
+  ['[', '](https://x.example)'],
+  ['<b>', '</b>'],
+  ['<em>', '</em>'],
+  ['<span title="a">', '</span>'],
+  ['x', ''],
+  ['\\', ''],
+  ['`', '`'],
+  ['<details><summary>', '</summary></details>'],
+];
+const AT_SPELLINGS = ['@', '&#64;', '&#x40;', '&#X040;', '&commat;', '&#0064;', '&#64', '&#x40'];
+/** Lines that look like they close a fence of `char` × n but do not: shorter, the other character, or with an info string. */
+const FENCE_CLOSERS = (char: string, other: string, n: number): string[] => [
+  ...(n > 3 ? [char.repeat(n - 1)] : []),
+  other.repeat(n),
+  `${char.repeat(n)} info`,
+];
+const CONTAINERS = [
+  'details',
+  'div',
+  'table',
+  'blockquote',
+  'sub',
+  'sup',
+  'b',
+  'pre',
+  'ul',
+  'ol',
+  'dl',
+  'p',
+  'q',
+];
+/** Bidi controls and format characters: all invisible, all stripped. */
+const INVISIBLES = [
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u200b',
+  '\u2060',
+  '\u2061',
+  '\u2064',
+  '\ufeff',
+  '\u00ad',
+  '\u{e0001}',
+  '\u{e0041}',
+  '\u{e007f}',
+  '\u180e',
+];
+
+/** A fence of `char` × n left open, then every way of 'closing' it that does not close it. */
+function fenceVariants(char: string, other: string): string {
+  const parts: string[] = [];
+  for (let n = 3; n <= 6; n++) {
+    for (const closer of FENCE_CLOSERS(char, other, n))
+      parts.push(`${char.repeat(n)}\n@octocat #${n}\n${closer}`);
+  }
+  return parts.join('\n\ntext between\n\n');
+}
+
+const HOSTILE_GENERATORS: Record<string, () => Buffer> = {
+  'metadata-21000-entries': () =>
+    json(
+      validFinding('bi-y20', {
+        metadata: Object.fromEntries(Array.from({ length: 21_000 }, (_, i) => [`${i}`, ''])),
+      }),
+    ),
+  'mentions-in-markup-variants': () =>
+    json(
+      validFinding('bi-y21', {
+        body: MENTION_WRAPPERS.flatMap(([open, close]) =>
+          AT_SPELLINGS.map((at) => `${open}${at}octocat${close} ${open}${at}acme/security${close}`),
+        ).join('\n'),
+      }),
+    ),
+  'fence-variants-backtick': () => json(validFinding('bi-y22', { body: fenceVariants('`', '~') })),
+  'fence-variants-tilde': () => json(validFinding('bi-y23', { body: fenceVariants('~', '`') })),
+  'unclosed-elements-variants': () =>
+    json(
+      validFinding('bi-y24', {
+        body: CONTAINERS.map(
+          (name, i) => `${i % 2 ? '\n\n' : ''}<${name}${i % 3 ? ' class="x"' : ''}>text ${i}`,
+        ).join(''),
+      }),
+    ),
+  'invisible-characters-variants': () =>
+    json(
+      validFinding('bi-y25', {
+        title: `bi-y25 ${INVISIBLES.filter((c) => !/[\u202a-\u202e\u2066-\u2069]/.test(c)).join('x')}`,
+        body: INVISIBLES.map((c) => `pay${c}load`).join(' '),
+        metadata: Object.fromEntries(INVISIBLES.slice(0, 20).map((c, i) => [`k${i}`, `v${c}v`])),
+      }),
+    ),
+};
+
 export function readManifest(): Manifest {
   return JSON.parse(readFileSync(`${CORPUS_DIR}${MANIFEST_FILE}`, 'utf8')) as Manifest;
 }
@@ -142,7 +256,8 @@ export function corpusFiles(): string[] {
     .sort();
 }
 
-export const generatorNames = (): string[] => Object.keys(GENERATORS).sort();
+export const generatorNames = (): string[] =>
+  [...Object.keys(GENERATORS), ...Object.keys(HOSTILE_GENERATORS)].sort();
 
 /** Every case: the files, then the generated ones. Throws when a manifest entry has no file or generator. */
 export function loadBadInputCorpus(): CorpusCase[] {
@@ -154,7 +269,7 @@ export function loadBadInputCorpus(): CorpusCase[] {
     generated: false,
   }));
   for (const [name, fate] of Object.entries(manifest.generated)) {
-    const generate = GENERATORS[name];
+    const generate = GENERATORS[name] ?? HOSTILE_GENERATORS[name];
     if (!generate) throw new Error(`manifest names generated case "${name}" but no generator builds it`);
     cases.push({ name, data: generate(), fate, generated: true });
   }
@@ -198,9 +313,13 @@ export function slackMarkupProblems(text: string, allowedOpenings: ReadonlySet<s
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '>') problems.push(`a stray > at ${i}`);
     if (text[i] !== '<') continue;
-    const link = /^(<https:\/\/[^\s<>|]+\|)[^<>]*>/.exec(text.slice(i));
-    if (link && allowedOpenings.has(link[1]!)) i += link[0].length - 1;
-    else problems.push(`markup at ${i}: ${JSON.stringify(text.slice(i, i + 40))}`);
+    const link = /^(<(https:\/\/[^\s<>|]+)\|)([^<>]*)>/.exec(text.slice(i));
+    if (link && allowedOpenings.has(link[1]!)) {
+      // A link's label shows its own host, never text a finding chose.
+      const host = new URL(link[2]!.replace(/&amp;/g, '&')).host;
+      if (link[3] !== host) problems.push(`a link labelled ${JSON.stringify(link[3])} to ${host}`);
+      i += link[0].length - 1;
+    } else problems.push(`markup at ${i}: ${JSON.stringify(text.slice(i, i + 40))}`);
   }
   if (/@(?:channel|here|everyone)\b/i.test(text)) problems.push('a bare broadcast word');
   if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text)) {
@@ -210,9 +329,12 @@ export function slackMarkupProblems(text: string, allowedOpenings: ReadonlySet<s
 }
 
 const NAMED_ENTITIES: Record<string, string> = { commat: '@', num: '#', amp: '&', lt: '<', gt: '>' };
-/** Decodes character references once, as GitHub's renderer does before it looks for mentions. */
+/**
+ * Decodes character references once, as GitHub's renderer does before it looks for mentions
+ * (numeric ones also without `;`, as an HTML parser does in raw HTML).
+ */
 function decodeEntities(text: string): string {
-  return text.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([a-zA-Z]+));/g, (all, dec, hex, name) => {
+  return text.replace(/&(?:#(\d+);?|#[xX]([0-9a-fA-F]+);?|([a-zA-Z]+);)/g, (all, dec, hex, name) => {
     if (dec ?? hex) return String.fromCodePoint(Number.parseInt(dec ?? hex, dec ? 10 : 16) % 0x110000);
     return NAMED_ENTITIES[name as string] ?? all;
   });
@@ -226,7 +348,13 @@ export function liveGitHubReferences(markdown: string, ignore: readonly string[]
   let text = markdown;
   for (const part of ignore) text = text.split(part).join(' ');
   const decoded = decodeEntities(text);
-  const mentions = decoded.match(/(?<![A-Za-z0-9_])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9_.-]+)?/g) ?? [];
+  // Markup between an `@` and what precedes it moves them apart once rendered (`_@user_`,
+  // `<b>@user</b>`): look at the text without tags and markdown punctuation too.
+  const bare = decodeEntities(text.replace(/<[^<>]*>/g, '')).replace(/[*_~`[\]()\\|]/g, ' ');
+  const mentions = [
+    ...(decoded.match(/(?<![A-Za-z0-9_])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9_.-]+)?/g) ?? []),
+    ...(bare.match(/(?<![A-Za-z0-9_])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9_.-]+)?/g) ?? []),
+  ];
   const refs = decoded.match(/(?:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?#\d+|\bGH-\d+/gi) ?? [];
   return [...mentions, ...refs];
 }
@@ -287,4 +415,43 @@ export function openElementsBefore(text: string, end: number): { name: string; a
     }
   }
   return open;
+}
+
+/** Characters a reader cannot see (bidi controls, format characters), other than the relay's own breaks. */
+const INVISIBLE_FROM_FINDING =
+  /(?![\u200b\u200c\u200d])[\p{Cf}\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
+
+/** What in an issue's title or body is invisible to a reader, or would load a remote resource. */
+export function githubTextProblems(title: string, body: string): string[] {
+  const problems: string[] = [];
+  for (const [where, text] of [
+    ['title', title],
+    ['body', body],
+  ] as const) {
+    const hidden = INVISIBLE_FROM_FINDING.exec(text);
+    if (hidden) problems.push(`${where} has U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase()}`);
+  }
+  if (/!\[/.test(body)) problems.push('a markdown image');
+  if (/(?<!\\)<(?:img|image|picture|source|video|audio|svg|object|embed|input)(?![A-Za-z0-9-])/i.test(body)) {
+    problems.push('an element that loads a remote resource');
+  }
+  return problems;
+}
+
+/** What breaks the relay's hold on labels: a second severity, or one of its own spelt by the finding. */
+export function labelProblems(labels: readonly string[], severity: string): string[] {
+  const key = (l: string) =>
+    l
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\s\p{Cf}_-]/gu, '');
+  const severities = labels.filter((l) => key(l).startsWith('severity:'));
+  const problems: string[] = [];
+  if (severities.length !== 1 || severities[0] !== `severity:${severity}`) {
+    problems.push(`severity labels ${JSON.stringify(severities)}`);
+  }
+  const relay = labels.filter((l) => key(l).startsWith('findingrelay'));
+  if (relay.length !== 1 || relay[0] !== 'finding-relay')
+    problems.push(`relay labels ${JSON.stringify(relay)}`);
+  return problems;
 }

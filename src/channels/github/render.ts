@@ -325,9 +325,19 @@ export function renderIssue(finding: Finding, options: RenderOptions): RenderedI
     const room = () => GITHUB_BODY_MAX - head.length - footer.length - (metadata ? metadata.length + 2 : 0);
     if (room() < 2_000) metadata = '_Metadata omitted: the issue body would exceed GitHub’s limit._';
     const budget = room() - '### Finding\n\n'.length - note(text.length).length - 4;
-    const kept = cut(text, Math.max(0, budget));
-    const shown = closeOpenBlocks(kept) ?? asCode(kept);
-    section = `### Finding\n\n${shown}${note(Math.min(text.length, Math.max(0, budget)))}`;
+    // What closes the cut text (a fence, end tags, or a code block around it) takes room too:
+    // cut further until the whole fits, so the relay's own sections are never what gets cut.
+    let keep = Math.max(0, budget);
+    let shown = '';
+    for (let tries = 0; tries < 8; tries++) {
+      const kept = cut(text, keep);
+      shown = closeOpenBlocks(kept) ?? asCode(kept);
+      const over = shown.length - Math.max(0, budget);
+      if (over <= 0) break;
+      shown = '';
+      keep = Math.max(0, keep - over);
+    }
+    section = `### Finding\n\n${shown}${note(Math.min(text.length, keep))}`;
   }
   const body = `${head}${section}${metadata ? `\n\n${metadata}` : ''}${footer}`;
   return {
