@@ -34,6 +34,8 @@ const seen = {
   metrics: [] as string[],
   'outcomes API': [] as string[],
   'check --json': [] as string[],
+  'check (text)': [] as string[],
+  'crash output': [] as string[],
 };
 type Place = keyof typeof seen;
 
@@ -85,8 +87,13 @@ async function startAuthGate(upstream: string): Promise<AuthGate> {
 }
 
 /** `finding-relay check --json` as a process; its whole output. */
-function runCheckJson(env: Record<string, string | undefined>): Promise<string> {
-  const child = spawn(`${root}node_modules/.bin/tsx`, [`${root}src/main.ts`, 'check', '--json'], {
+const runCheckJson = (env: Record<string, string | undefined>) =>
+  runTsx(['src/main.ts', 'check', '--json'], env);
+
+/** A TypeScript entry of this repository as a process; its whole output (stdout and stderr). */
+function runTsx(args: readonly string[], env: Record<string, string | undefined>): Promise<string> {
+  const [entry, ...rest] = args;
+  const child = spawn(`${root}node_modules/.bin/tsx`, [`${root}${entry}`, ...rest], {
     env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -125,7 +132,7 @@ async function startWorker(env: Record<string, string | undefined>) {
   /** Polls the outcomes API until the message is settled as wanted; keeps the answer. */
   const settled = async (
     key: string,
-    wanted: (o: { settlement: string; deliveryAttempt: number }) => boolean,
+    wanted: (o: { settlement: string; channels: Record<string, { kind: string }> }) => boolean,
   ) => {
     let last = '';
     await waitUntil(
@@ -169,7 +176,9 @@ beforeAll(async () => {
   github = await startGitHubStandIn({ token: TOKEN, repos: ['acme/widgets'] });
   gate = await startAuthGate(github.url);
   const webhookPath = new URL(slack.url).pathname;
-  secrets = [slack.url, webhookPath, webhookPath.split('/').pop()!, TOKEN];
+  const key = webhookPath.split('/').pop()!;
+  // The key's first 16 characters too: an error that cuts the URL short must not show them.
+  secrets = [slack.url, webhookPath, key, key.slice(0, 16), TOKEN];
   const storeDir = await mkdtemp(join(tmpdir(), 'relay-leak-'));
   const env = {
     ...relayEnv(names, storeDir),
@@ -193,8 +202,14 @@ beforeAll(async () => {
     await publish(JSON.stringify(f));
     return f.id;
   };
-  const acked = (o: { settlement: string }) => o.settlement === 'ack';
-  const deadLettered = (o: { settlement: string }) => o.settlement === 'dead-letter';
+  type Answer = { settlement: string; channels: Record<string, { kind: string }> };
+  const kinds = (o: Answer) => Object.values(o.channels).map((c) => c.kind);
+  // Acked once queued; final once each channel's dispatcher has finished it.
+  const acked = (o: Answer) =>
+    o.settlement === 'ack' && kinds(o).every((k) => k !== 'queued' && k !== 'transient');
+  const deadLettered = (o: Answer) => o.settlement === 'dead-letter';
+  // A permanent channel failure is dead-lettered by its dispatcher, after the ack.
+  const permanent = (o: Answer) => kinds(o).includes('permanent');
 
   // Phase 1: Slack ENABLED, GitHub REAL; one path at a time so each fault meets its own finding.
   const real = await startWorker({ ...env, DRY_RUN: 'false' });
@@ -204,23 +219,24 @@ beforeAll(async () => {
     `message:${await publish(JSON.stringify({ ...finding(), sevrity: 'x' }))}`,
     deadLettered,
   );
-  slack.setMode({ kind: 'fail-next', n: 2, status: 500, body: 'rollup_error' });
+  // The error body echoes the webhook URL cut short: the outcome's cause must not show its key.
+  slack.setMode({ kind: 'fail-next', n: 2, status: 500, body: `rollup_error at ${slack.url.slice(0, -3)}` });
   await real.settled(await publishFinding(), acked);
   for (const [status, body] of [
     [400, 'invalid_payload'],
     [410, 'channel_is_archived'],
   ] as const) {
     slack.setMode({ kind: 'fail-next', n: 1, status, body });
-    await real.settled(await publishFinding(), deadLettered);
+    await real.settled(await publishFinding(), permanent);
   }
   github.setFault({ kind: 'status', status: 422, method: 'POST' });
-  await real.settled(await publishFinding(), deadLettered);
+  await real.settled(await publishFinding(), permanent);
   github.setFault({ kind: 'status', status: 502, method: 'POST', everyNth: 1_000 });
   await real.settled(await publishFinding(), acked);
   github.setFault({ kind: 'none' });
-  await real.settled(await publishFinding({ repo: 'acme/missing' }), deadLettered);
-  gate.rejectAll = true; // 401: transient until Pub/Sub dead-letters it after 5 attempts
-  await real.settled(await publishFinding(), (o) => o.settlement === 'nack' && o.deliveryAttempt === 5);
+  await real.settled(await publishFinding({ repo: 'acme/missing' }), permanent);
+  gate.rejectAll = true; // 401: transient, waits in the outbox (its cause is what is scanned)
+  await real.settled(await publishFinding(), (o: Answer) => o.channels.github?.kind === 'transient');
   gate.rejectAll = false;
   await real.collectPages();
   await real.stop();
@@ -234,16 +250,43 @@ beforeAll(async () => {
   expect((await ledgerRecords(storeDir)).length).toBeGreaterThan(0);
   seen['ledger and state files'].push(...(await readTree(storeDir)));
 
+  // Two invalid and two permanent-slack, 422 and 404 from GitHub, one invalid in phase 2 (the
+  // 401 waits in the outbox instead: an operator problem is never dead-lettered).
   const letters: Message[] = await receiveMessages(pubsub, names.deadLetterSubscription, {
-    count: 8,
+    count: 7,
     timeoutMs: 20_000,
   });
   seen['dead-letter messages'].push(
     ...letters.map((m) => `${JSON.stringify(m.attributes)}\n${m.data.toString('utf8')}`),
   );
 
-  // check --json: the sentinels as set, in staging (unused token), and spelt invalidly.
+  // check --json and check: the sentinels as set, in staging (unused token), and spelt invalidly
+  // (in the webhook's query, the token with a space, GITHUB_API_URL's user info and query).
   const checkEnv = { ...env, DRY_RUN: 'false' };
+  const invalidEnvs = [
+    {
+      ...checkEnv,
+      SLACK_WEBHOOK_URL: `${slack.url}?token=${TOKEN}`,
+      GITHUB_TOKEN: `${TOKEN} trailing`,
+      GITHUB_API_URL: `https://x-access-token:${TOKEN}@ghe.example/api/v3`,
+      DRY_RUN: 'maybe',
+    },
+    { ...checkEnv, GITHUB_API_URL: `https://api.github.com/?access_token=${TOKEN}` },
+    { ...checkEnv, GITHUB_API_URL: `https://ghe.example/api/v3#${TOKEN}` },
+  ];
+  seen['check (text)'].push(
+    ...(await Promise.all([checkEnv, ...invalidEnvs].map((e) => runTsx(['src/main.ts', 'check'], e)))),
+  );
+  seen['check --json'].push(...(await Promise.all(invalidEnvs.slice(1).map(runCheckJson))));
+  // A crash (the last-resort handlers) with both secrets in the error.
+  const crashEnv = { SLACK_WEBHOOK_URL: slack.url, GITHUB_TOKEN: TOKEN };
+  seen['crash output'].push(
+    ...(await Promise.all(
+      ['rejection', 'exception'].map((kind) =>
+        runTsx(['test/fixtures/crash-with-secret.ts', kind], crashEnv),
+      ),
+    )),
+  );
   seen['check --json'].push(
     ...(await Promise.all([
       runCheckJson(checkEnv),
@@ -293,7 +336,8 @@ describe('secret-leak scan', () => {
       `POST ${webhookPath}`,
       `…/${webhookPath.split('/').pop()}`,
     ];
-    expect(planted.map((text) => leaksIn([text]).length)).toEqual([1, 3, 2, 1]);
+    expect(planted.map((text) => leaksIn([text]).length)).toEqual([1, 4, 3, 2]);
+    expect(leaksIn([`cut ${slack.url.slice(0, -8)}…`])).toHaveLength(1);
   });
 
   it.each(Object.keys(seen) as Place[])('no sentinel in the %s', (place) => {
@@ -330,7 +374,6 @@ describe('secret-leak scan', () => {
         'permanent-github',
         'permanent-slack',
         'permanent-slack',
-        undefined, // the 401: Pub/Sub dead-lettered it after MAX_DELIVERY_ATTEMPTS
       ].sort(),
     );
     const check = seen['check --json'].join('\n');

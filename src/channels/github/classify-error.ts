@@ -54,8 +54,8 @@ function describe(error: ErrorLike): string {
  *
  * 401 and a 403 that is not a rate limit are transient on purpose: a bad or under-privileged token
  * is an operator problem that every finding would hit; dead-lettering them all at once would turn
- * one config mistake into a flood to replay, while a transient outcome keeps them flowing through
- * redelivery (and the dead-letter policy still bounds it). The cause says what to fix.
+ * one config mistake into a flood to replay, while a transient outcome keeps them waiting in the
+ * outbox (retried every OPERATOR_PROBLEM_RETRY_MS) until the token is fixed. The cause says what to fix.
  */
 export function classifyGitHubError(error: unknown, ctx: ClassifyContext): GitHubFailure {
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ErrorLike;
@@ -109,7 +109,7 @@ export function classifyGitHubError(error: unknown, ctx: ClassifyContext): GitHu
       status,
       mayHaveSucceeded: false,
       retryAfterMs: OPERATOR_PROBLEM_RETRY_MS,
-      cause: cause(`${status} ${message}; ${hint}; retried until MAX_DELIVERY_ATTEMPTS, then dead-lettered`),
+      cause: cause(`${status} ${message}; ${hint}; retried from the outbox until it is fixed`),
     };
   }
   if (PERMANENT.has(status)) {
