@@ -93,6 +93,70 @@ describe('finding-relay check', () => {
     });
   });
 
+  describe('where the GitHub token travels (GITHUB_API_URL)', () => {
+    const prodReal = {
+      DEPLOYMENT_ENV: 'prod',
+      GITHUB_ISSUE_CREATION_ENABLED: 'true',
+      GITHUB_ENABLE_PROD: 'true',
+      DRY_RUN: 'false',
+      GITHUB_TOKEN: 'ghp_checktokenvalue0123456789',
+      GITHUB_REPO_ALLOWLIST: 'acme/*',
+      STATE_URI: 'sqlite:///var/lib/finding-relay/state.db',
+      STORAGE_URI: 'gs://relay-prod/ledger',
+    };
+
+    it('refuses plain http off loopback: MISCONFIGURED, and --strict exits 1', async () => {
+      for (const url of [
+        'http://ghes.corp.example/api/v3',
+        'http://10.0.0.7:8080',
+        'http://api.github.com',
+      ]) {
+        const { code, report } = await checkJson({ ...prodReal, GITHUB_API_URL: url }, ['--strict']);
+        expect(code, url).toBe(1);
+        expect(report.github.status, url).toBe('MISCONFIGURED');
+        expect(
+          report.configIssues.map((i: { variable: string }) => i.variable),
+          url,
+        ).toEqual(['GITHUB_API_URL']);
+      }
+    });
+
+    it('still accepts plain http to a loopback test server', async () => {
+      const { report } = await checkJson({ ...prodReal, GITHUB_API_URL: 'http://127.0.0.1:4010' });
+      expect(report.configIssues).toEqual([]);
+    });
+
+    it('warns, naming the host, when the token goes anywhere but api.github.com', async () => {
+      const ghes = await checkJson({ ...prodReal, GITHUB_API_URL: 'https://ghes.corp.example/api/v3' }, [
+        '--strict',
+      ]);
+      expect(ghes.code).toBe(0);
+      expect(ghes.report.warnings.filter((w: string) => w.includes('ghes.corp.example'))).toHaveLength(1);
+      const github = await checkJson({ ...prodReal, GITHUB_API_URL: 'https://api.github.com' });
+      expect(github.report.warnings.join('\n')).not.toMatch(/GITHUB_TOKEN is sent to/);
+      const t = testIO({ ...prodReal, GITHUB_API_URL: 'https://ghes.corp.example/api/v3' });
+      await runCheck([], t.io);
+      expect(t.stdout()).toMatch(/GITHUB_TOKEN is sent to ghes\.corp\.example/);
+    });
+
+    it('refuses a credential anywhere in the URL and shows such a value by name only', async () => {
+      const secret = 'ghp_querysecret0123456789abcdef';
+      for (const url of [
+        `https://api.github.com/?access_token=${secret}`,
+        `https://api.github.com/#${secret}`,
+        `https://x-access-token:${secret}@ghes.corp.example/api/v3`,
+        `https://ghes.corp.example/${secret}/api/v3`,
+      ]) {
+        for (const args of [[], ['--json']]) {
+          const t = testIO({ ...prodReal, GITHUB_API_URL: url });
+          expect(await runCheck([...args, '--strict'], t.io), url).toBe(1);
+          expect(t.stdout(), url).toContain('GITHUB_API_URL');
+          expect(t.stdout(), url).not.toContain(secret.slice(4, 16));
+        }
+      }
+    });
+  });
+
   it('refuses an unknown option with a usage error', async () => {
     await expect(runCheck(['--jsn'], testIO({}).io)).rejects.toBeInstanceOf(UsageError);
   });

@@ -108,10 +108,39 @@ export function patternType(
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** True for a loopback host name, where only this machine can answer plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
+
+/**
+ * The shapes of GitHub and Slack credentials (`ghp_…`, `github_pat_…`, `xoxb-…`): refused anywhere
+ * in a URL variable, its path included, since a URL is shown in places a secret is not.
+ */
+const CREDENTIAL_SHAPE = /(?:gh[pousr]_|github_pat_)[A-Za-z0-9_]{8,}|xox[abposr]-[A-Za-z0-9-]{8,}/;
+
+/**
+ * Whether a URL variable's text may be shown back (in `check`, in a refusal): not when it has
+ * user info, a query, a fragment or a credential's shape anywhere, since any of them may hold a
+ * secret. Such a value is named, never shown.
+ */
+export function mayShowUrlText(text: string): boolean {
+  return !/[@?#]/.test(text) && !CREDENTIAL_SHAPE.test(decodeURIComponentSafe(text));
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * An absolute URL. `https` is required unless `allowHttp` is set; plain http is always accepted
- * for loopback hosts, where the test stand-ins for Slack and GitHub listen. Credentials, queries
- * and fragments are refused where they make no sense. Errors never repeat the URL.
+ * for loopback hosts, where the test stand-ins for Slack and GitHub listen. Credentials are
+ * refused anywhere (user info, or a token's shape in the path); queries and fragments where they
+ * make no sense. Errors never repeat the URL.
  */
 export function urlType(opts: {
   form: string;
@@ -128,11 +157,13 @@ export function urlType(opts: {
       } catch {
         return { error: `expected ${opts.form}` };
       }
-      const httpOk = opts.allowHttp || LOOPBACK_HOSTS.has(url.hostname);
+      const httpOk = opts.allowHttp || isLoopbackHost(url.hostname);
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpOk)) {
         return { error: `expected ${opts.form}` };
       }
-      if (url.username || url.password) return { error: 'a URL with credentials in it is not accepted' };
+      if (url.username || url.password || CREDENTIAL_SHAPE.test(decodeURIComponentSafe(text))) {
+        return { error: 'a URL with credentials in it is not accepted' };
+      }
       if (!opts.allowQuery && (url.search || url.hash)) {
         return { error: 'a URL with a query or fragment is not accepted' };
       }
