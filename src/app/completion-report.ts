@@ -58,5 +58,10 @@ export function recordCompletion(
     },
     'outcome',
   );
-  deps.outcomes.updateChannel(entry.eventId, entry.channel, outcome, new Date(deps.clock.now()).toISOString());
+  deps.outcomes.updateChannel(
+    entry.eventId,
+    entry.channel,
+    outcome,
+    new Date(deps.clock.now()).toISOString(),
+  );
 }

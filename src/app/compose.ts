@@ -23,6 +23,7 @@ import { openRelayState } from '../state/open-relay-state.js';
 import type { RelayState } from '../state/relay-state.js';
 import { recordCompletion } from './completion-report.js';
 import { createGitHubChannel } from './github-channel.js';
+import { doneRetentionMs, startHousekeeping } from './housekeeping.js';
 import { openConfiguredLedger } from './ledger-storage.js';
 import { outboxGate } from './outbox-gate.js';
 import { startStatusServer } from './status-server.js';
@@ -120,14 +121,22 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     });
     releasers.push(() => pubsub.close());
     const deadLetterTopic = pubsub.topic(config.pubsub.deadLetterTopic);
-    const deadLetter = async (message: Parameters<typeof publishDeadLetter>[1], reason: string, detail: string) => {
+    const deadLetter = async (
+      message: Parameters<typeof publishDeadLetter>[1],
+      reason: string,
+      detail: string,
+    ) => {
       await publishDeadLetter(deadLetterTopic, message, reason, detail);
       metrics.deadLettered.inc({ reason });
     };
 
     const targets: Partial<Record<ChannelName, string>> = {};
     const dispatchers: RunningDispatcher[] = [];
-    const dispatch = (channel: ChannelName, target: string, parts: Pick<Parameters<typeof startDispatcher>[0], 'handle' | 'intervalMs' | 'batchSize'>) => {
+    const dispatch = (
+      channel: ChannelName,
+      target: string,
+      parts: Pick<Parameters<typeof startDispatcher>[0], 'handle' | 'intervalMs' | 'batchSize'>,
+    ) => {
       targets[channel] = target;
       dispatchers.push(
         startDispatcher({
@@ -138,7 +147,8 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
           clock,
           log,
           ...parts,
-          onCompleted: (entry, completion) => recordCompletion(entry, completion, { metrics, outcomes, log, clock }),
+          onCompleted: (entry, completion) =>
+            recordCompletion(entry, completion, { metrics, outcomes, log, clock }),
         }),
       );
     };
@@ -165,21 +175,35 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     if (state && modes.github.mode !== 'DISABLED') {
       const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, opts.env) : undefined;
       const sink = createGitHubChannel({ config, modes, kv: state.kv, ledger, holder, clock, log, metrics });
-      dispatch('github', githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token), {
-        handle: sinkCycle({ sink, clock, deadLetter, redact }),
-        intervalMs: 200,
-        batchSize: 200,
-      });
+      dispatch(
+        'github',
+        githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token),
+        {
+          handle: sinkCycle({ sink, clock, deadLetter, redact }),
+          intervalMs: 200,
+          batchSize: 200,
+        },
+      );
     }
     const stopDispatchers = () => Promise.all(dispatchers.map((d) => d.stop())).then(() => undefined);
     releasers.push(stopDispatchers);
+    if (state) {
+      const housekeeping = startHousekeeping({
+        state,
+        clock,
+        log,
+        retentionMs: doneRetentionMs(config.dedupeWindowS),
+      });
+      releasers.push(() => housekeeping.stop());
+    }
 
     if (state) {
       metrics.outboxProbe = async () =>
         (await state.outboxStats()).map((s) => ({
           channel: s.channel,
           items: s.items,
-          oldestAgeS: s.oldestEnqueuedAt === undefined ? 0 : Math.max(0, (clock.now() - s.oldestEnqueuedAt) / 1000),
+          oldestAgeS:
+            s.oldestEnqueuedAt === undefined ? 0 : Math.max(0, (clock.now() - s.oldestEnqueuedAt) / 1000),
         }));
     }
     const gate = outboxGate({ state, maxItems: config.state.outboxMaxItems, clock, log, storeHealth });

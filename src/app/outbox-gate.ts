@@ -58,6 +58,8 @@ export function outboxGate(deps: {
     },
     /** null while there is room; why intake holds messages otherwise (/readyz, status page). */
     fullReason: (): string | null =>
-      full ? `outbox full: ${items} entries queued (OUTBOX_MAX_ITEMS=${deps.maxItems}); intake is holding messages` : null,
+      full
+        ? `outbox full: ${items} entries queued (OUTBOX_MAX_ITEMS=${deps.maxItems}); intake is holding messages`
+        : null,
   };
 }

@@ -52,7 +52,11 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
     const taken = await state.takeDue(lease, target, opts.batchSize, clock.now());
     if (storeDown) log.info({ target }, 'dispatcher: state store answers again');
     storeDown = false;
-    if (taken.leased !== leased) log.info({ target, leased: taken.leased }, taken.leased ? 'dispatcher lease taken' : 'dispatcher standing by');
+    if (taken.leased !== leased)
+      log.info(
+        { target, leased: taken.leased },
+        taken.leased ? 'dispatcher lease taken' : 'dispatcher standing by',
+      );
     leased = taken.leased;
     if (!leased) return pause(Math.max(250, Math.floor(opts.leaseMs / 3)));
     if (taken.entries.length === 0) return pause(opts.intervalMs);
@@ -90,9 +94,15 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
         await state.complete(completions, clock.now());
         break;
       } catch (error) {
-        log.warn({ target, entries: completions.length, err: describe(error) }, 'dispatcher: could not record completions; retrying');
+        log.warn(
+          { target, entries: completions.length, err: describe(error) },
+          'dispatcher: could not record completions; retrying',
+        );
         if (stopping.signal.aborted) {
-          log.error({ target }, 'dispatcher stopped before its completions were recorded: they may be repeated');
+          log.error(
+            { target },
+            'dispatcher stopped before its completions were recorded: they may be repeated',
+          );
           return;
         }
         await pause(pauseMs);
@@ -110,7 +120,8 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
       try {
         await cycle();
       } catch (error) {
-        if (!storeDown) log.warn({ target, err: describe(error) }, 'dispatcher: state store unavailable; will retry');
+        if (!storeDown)
+          log.warn({ target, err: describe(error) }, 'dispatcher: state store unavailable; will retry');
         storeDown = true;
         leased = false;
         await pause(1_000);

@@ -1,9 +1,9 @@
 import type { ChannelSink, DeliveryItem, Outcome } from '../channels/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { DeadLetterPort } from '../pipeline/settle.js';
 import type { Completion, OutboxEntry } from '../state/relay-state.js';
 import type { CycleHandler } from './dispatcher.js';
 import { type OutboxPayload, originalMessage, readOutboxPayload } from './outbox-payload.js';
-import type { DeadLetterPort } from '../pipeline/settle.js';
 
 /** Backoff of an entry's next attempt after a transient failure: 1 s doubling, at most 5 min. */
 export function retryDelayMs(attempts: number, retryAfterMs: number | undefined): number {
@@ -53,7 +53,9 @@ export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
         signal,
       );
     } catch (error) {
-      const cause = deps.redact(`${deps.sink.channel} failed: ${error instanceof Error ? error.message : String(error)}`);
+      const cause = deps.redact(
+        `${deps.sink.channel} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       outcomes = new Map(items.map((i) => [i.item, { kind: 'transient', cause }]));
     }
     const settled = await Promise.all(
@@ -85,7 +87,9 @@ async function completionFor(
         await deps.deadLetter(originalMessage(payload), outcome.reason, detail);
         return { ...key(entry), kind: 'dead-lettered', reason: outcome.reason, detail };
       } catch (error) {
-        const cause = deps.redact(`dead-letter publish failed: ${error instanceof Error ? error.message : String(error)}`);
+        const cause = deps.redact(
+          `dead-letter publish failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return { ...key(entry), kind: 'retry', dueAt: now + retryDelayMs(entry.attempts, undefined), cause };
       }
     }

@@ -60,11 +60,15 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
         () => state.enqueue(requests, ctx.clock.now()),
         ctx,
         (error) =>
-          ctx.log.warn({ findings: requests.length, err: describe(error) }, 'state store unavailable: waiting'),
+          ctx.log.warn(
+            { findings: requests.length, err: describe(error) },
+            'state store unavailable: waiting',
+          ),
       );
     } catch (error) {
       const cause = `state store unavailable: ${describe(error)}`;
-      for (const { envelope, channel } of owners) envelope.outcomes.set(channel, { kind: 'transient', cause });
+      for (const { envelope, channel } of owners)
+        envelope.outcomes.set(channel, { kind: 'transient', cause });
       return batch;
     }
     owners.forEach(({ envelope, channel }, i) => {

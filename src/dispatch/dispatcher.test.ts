@@ -1,0 +1,160 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { manualClock } from '../lib/test-clock.js';
+import { createMemoryRelayState } from '../state/memory-relay-state.js';
+import type { Completion, EnqueueRequest, OutboxEntry } from '../state/relay-state.js';
+import { type CycleHandler, startDispatcher } from './dispatcher.js';
+
+const log = pino({ level: 'silent' });
+const TARGET = 'slack:hook';
+const request = (eventId: string): EnqueueRequest => ({
+  eventId,
+  channel: 'slack',
+  target: TARGET,
+  fingerprint: `fp-${eventId}`,
+  priority: 0,
+  payload: { n: eventId },
+});
+const sent = (entries: readonly OutboxEntry[]): Completion[] =>
+  entries.map((e) => ({ eventId: e.eventId, channel: e.channel, kind: 'done', outcome: { kind: 'sent' } }));
+
+function setup() {
+  const { clock, advance } = manualClock(1_000_000);
+  const state = createMemoryRelayState();
+  const cycles: Array<{ holder: string; at: number; ids: string[] }> = [];
+  const start = (holder: string, handle?: CycleHandler) =>
+    startDispatcher({
+      state,
+      target: TARGET,
+      holder,
+      leaseMs: 6_000,
+      batchSize: 100,
+      intervalMs: 1_000,
+      clock,
+      log,
+      handle:
+        handle ??
+        (async (entries) => {
+          cycles.push({ holder, at: clock.now(), ids: entries.map((e) => e.eventId) });
+          return sent(entries);
+        }),
+    });
+  return { clock, advance, state, cycles, start };
+}
+
+describe('a leased dispatcher', () => {
+  it('drains the outbox one cycle per interval, and only the lease holder takes entries', async () => {
+    const { advance, state, cycles, start } = setup();
+    const a = start('a');
+    const b = start('b');
+    await state.enqueue([request('1'), request('2')], 1_000_000);
+    await advance(1_500);
+    await state.enqueue([request('3')], 1_001_500);
+    await advance(3_000);
+    expect(cycles.map((c) => c.ids)).toEqual([['1', '2'], ['3']]);
+    expect(new Set(cycles.map((c) => c.holder)).size).toBe(1);
+    expect(cycles[1]!.at - cycles[0]!.at).toBeGreaterThanOrEqual(1_000);
+    expect(await state.deliveries('3')).toMatchObject([{ state: 'done', outcome: { kind: 'sent' } }]);
+    expect([a.leased(), b.leased()].filter(Boolean)).toHaveLength(1);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('hands the target over at once on stop, and after a crashed holder within one lease', async () => {
+    const { advance, state, cycles, start } = setup();
+    // A holder that died: its lease is in the store, nobody renews it.
+    await state.takeDue({ name: TARGET, holder: 'ghost', ttlMs: 6_000 }, TARGET, 0, 1_000_000);
+    const a = start('a');
+    await state.enqueue([request('1')], 1_000_000);
+    await advance(5_000);
+    expect(cycles).toEqual([]);
+    await advance(3_000);
+    expect(cycles.map((c) => [c.holder, c.ids])).toEqual([['a', ['1']]]);
+    const b = start('b');
+    await a.stop();
+    await state.enqueue([request('2')], 1_008_000);
+    await advance(3_000);
+    expect(cycles.map((c) => [c.holder, c.ids])).toEqual([
+      ['a', ['1']],
+      ['b', ['2']],
+    ]);
+    await b.stop();
+  });
+
+  it('keeps its lease through a cycle longer than the lease, so no second worker sends the same entries', async () => {
+    const { advance, state, start } = setup();
+    let release!: () => void;
+    const slow: CycleHandler = async (entries) => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return sent(entries);
+    };
+    const taken: string[] = [];
+    const a = start('a', slow);
+    await state.enqueue([request('1')], 1_000_000);
+    await advance(1_100);
+    const b = start('b', async (entries) => {
+      taken.push(...entries.map((e) => e.eventId));
+      return sent(entries);
+    });
+    await advance(20_000); // three lease periods while a's request hangs
+    expect(taken).toEqual([]);
+    release();
+    await advance(100);
+    expect(await state.deliveries('1')).toMatchObject([{ state: 'done' }]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('waits out a store outage before it reports a completion, and records it once the store answers', async () => {
+    const { clock, advance, state } = setup();
+    const completed: string[] = [];
+    const a = startDispatcher({
+      state,
+      target: TARGET,
+      holder: 'a',
+      leaseMs: 6_000,
+      batchSize: 100,
+      intervalMs: 1_000,
+      clock,
+      log,
+      // The side effect happens, then the store goes down before its completion is recorded.
+      handle: async (entries) => {
+        state.setUnavailable(true);
+        return sent(entries);
+      },
+      onCompleted: (entry, c) => completed.push(`${entry.eventId}:${c.kind}`),
+    });
+    await state.enqueue([request('1')], 1_000_000);
+    await advance(5_000);
+    expect(completed).toEqual([]);
+    state.setUnavailable(false);
+    await advance(10_000);
+    expect(completed).toEqual(['1:done']);
+    expect(await state.deliveries('1')).toMatchObject([{ state: 'done' }]);
+    await a.stop();
+  });
+
+  it('stops: the cycle in flight sees the abort, finishes, is recorded, and the lease is released', async () => {
+    const { advance, state, start } = setup();
+    let seenAborted = false;
+    let release!: () => void;
+    const a = start('a', async (entries, signal) => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      seenAborted = signal.aborted;
+      return sent(entries);
+    });
+    await state.enqueue([request('1')], 1_000_000);
+    await advance(1_100);
+    const stopping = a.stop();
+    release();
+    await advance(100);
+    await stopping;
+    expect(seenAborted).toBe(true);
+    expect(await state.deliveries('1')).toMatchObject([{ state: 'done' }]);
+    expect((await state.takeDue({ name: TARGET, holder: 'b', ttlMs: 1 }, TARGET, 0, 1_001_200)).leased).toBe(
+      true,
+    );
+  });
+});

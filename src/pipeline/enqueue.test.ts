@@ -1,0 +1,147 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../channels/types.js';
+import { findingSchema } from '../finding/schema.js';
+import { manualClock } from '../lib/test-clock.js';
+import { createMemoryRelayState } from '../state/memory-relay-state.js';
+import type { RelayState } from '../state/relay-state.js';
+import { enqueueStage } from './enqueue.js';
+import { inboundMessage } from './test-envelope.js';
+import type { Envelope } from './types.js';
+
+const log = pino({ level: 'silent' });
+const targets = { slack: 'slack:hook', github: 'github:dry-run' };
+
+function envelope(id: string, fingerprint: string, decisions: Record<string, Decision['do']>): Envelope {
+  const finding = findingSchema.parse({
+    schemaVersion: 1,
+    id,
+    source: { agent: 'scanner' },
+    severity: 'critical',
+    title: `Finding ${id}`,
+    repo: 'acme/api',
+    fingerprint,
+    occurredAt: '2026-12-07T10:00:00Z',
+  });
+  return {
+    message: inboundMessage(JSON.stringify(finding), { id: `m-${id}` }),
+    receivedAt: 0,
+    finding,
+    decisions: new Map(
+      Object.entries(decisions).map(([c, d]) => [c as 'slack' | 'github', { do: d } as Decision]),
+    ),
+    outcomes: new Map(),
+  };
+}
+
+/** Counts the state's enqueue transactions. */
+function counting(state: RelayState) {
+  const calls: number[] = [];
+  return {
+    calls,
+    state: {
+      ...state,
+      enqueue: (r: Parameters<RelayState['enqueue']>[0], now: number) => (
+        calls.push(r.length), state.enqueue(r, now)
+      ),
+    },
+  };
+}
+
+async function run(state: RelayState, batch: Envelope[], now = 1_000) {
+  const { clock } = manualClock(now);
+  const stage = enqueueStage(state, { targets, windowMs: 60_000, outboxFull: async () => undefined });
+  return stage(batch, { clock, log, signal: new AbortController().signal });
+}
+
+describe('the enqueue stage', () => {
+  it('queues a whole micro-batch in one transaction; Slack announces a fingerprint once per window', async () => {
+    const { state, calls } = counting(createMemoryRelayState());
+    const batch = [
+      envelope('a', 'fp-1', { slack: 'deliver', github: 'dry-run' }),
+      envelope('b', 'fp-1', { slack: 'deliver', github: 'dry-run' }),
+      envelope('c', 'fp-2', { slack: 'deliver', github: 'dry-run' }),
+    ];
+    await run(state, batch);
+    expect(calls).toEqual([6]);
+    expect(batch.map((e) => [e.outcomes.get('slack')?.kind, e.outcomes.get('github')?.kind])).toEqual([
+      ['queued', 'queued'],
+      ['dropped', 'queued'], // GitHub's own recurrence rule (a comment per window) is its dispatcher's
+      ['queued', 'queued'],
+    ]);
+    expect(batch[1]!.outcomes.get('slack')).toEqual({ kind: 'dropped', reason: 'duplicate' });
+    const [taken] = [
+      (await state.takeDue({ name: 'l', holder: 'w', ttlMs: 1_000 }, 'github:dry-run', 10, 1_000)).entries,
+    ];
+    expect(taken?.map((e) => [e.eventId, e.priority])).toEqual([
+      ['a', 4],
+      ['b', 4],
+      ['c', 4],
+    ]);
+  });
+
+  it('gives a redelivery what the first delivery recorded, and writes nothing new', async () => {
+    const state = createMemoryRelayState();
+    await run(state, [envelope('a', 'fp-1', { slack: 'deliver' })]);
+    await state.complete(
+      [{ eventId: 'a', channel: 'slack', kind: 'done', outcome: { kind: 'sent' } }],
+      2_000,
+    );
+    const again = envelope('a', 'fp-1', { slack: 'deliver', github: 'dry-run' });
+    await run(state, [again], 3_000);
+    expect(again.outcomes.get('slack')).toEqual({ kind: 'sent' });
+    expect(again.outcomes.get('github')).toEqual({ kind: 'queued' });
+    const still = envelope('a', 'fp-1', { github: 'dry-run' });
+    await run(state, [still], 4_000);
+    expect(still.outcomes.get('github')).toEqual({ kind: 'queued' });
+  });
+
+  it('fails closed: no dispatcher for a channel, or a Slack dry run, is dropped as mode-disabled', async () => {
+    const { state, calls } = counting(createMemoryRelayState());
+    const { clock } = manualClock(0);
+    const stage = enqueueStage(state, {
+      targets: { github: 'github:dry-run' },
+      windowMs: 1,
+      outboxFull: async () => undefined,
+    });
+    const batch = [envelope('a', 'fp', { slack: 'deliver' }), envelope('b', 'fp', { slack: 'dry-run' })];
+    await stage(batch, { clock, log, signal: new AbortController().signal });
+    expect(batch.map((e) => e.outcomes.get('slack'))).toEqual([
+      { kind: 'dropped', reason: 'mode-disabled' },
+      { kind: 'dropped', reason: 'mode-disabled' },
+    ]);
+    expect(calls).toEqual([]);
+    // Without any state (no channel active) nothing is ever asked of a store.
+    const none = [envelope('c', 'fp', { github: 'dry-run' })];
+    await enqueueStage(undefined, { targets, windowMs: 1, outboxFull: async () => undefined })(none, {
+      clock,
+      log,
+      signal: new AbortController().signal,
+    });
+    expect(none[0]!.outcomes.get('github')).toEqual({ kind: 'dropped', reason: 'mode-disabled' });
+  });
+
+  it('leaves decided drops alone and holds the batch while the outbox is full', async () => {
+    const state = createMemoryRelayState();
+    const { clock } = manualClock(0);
+    let waited = 0;
+    const stage = enqueueStage(state, {
+      targets,
+      windowMs: 1,
+      outboxFull: async () => {
+        waited += 1;
+      },
+    });
+    const drop = envelope('d', 'fp', { github: 'drop' });
+    drop.outcomes.set('github', { kind: 'dropped', reason: 'no-repo' });
+    await stage([drop], { clock, log, signal: new AbortController().signal });
+    expect(waited).toBe(0);
+    expect(drop.outcomes.get('github')).toEqual({ kind: 'dropped', reason: 'no-repo' });
+    await stage([envelope('e', 'fp', { github: 'dry-run' })], {
+      clock,
+      log,
+      signal: new AbortController().signal,
+    });
+    expect(waited).toBe(1);
+  });
+});
