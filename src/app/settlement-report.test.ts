@@ -34,7 +34,6 @@ function envelope(data: object | string): Envelope {
       : { invalid: { reason: parsed.reason, detail: parsed.detail } }),
     decisions: new Map(),
     outcomes: new Map(),
-    claims: new Map(),
   };
 }
 

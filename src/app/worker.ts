@@ -75,7 +75,6 @@ export function startRelay(parts: WorkerParts): RunningRelay {
       receivedAt: clock.now(),
       decisions: new Map(),
       outcomes: new Map(),
-      claims: new Map(),
     }));
     const run = pipeline(batch, { clock, log, signal: shutdown.signal }).catch((error: unknown) => {
       // A stage bug must not strand messages: give them back to Pub/Sub.

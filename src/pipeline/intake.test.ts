@@ -23,7 +23,6 @@ const envelopeOf = (data: Buffer): Envelope => ({
   receivedAt: 0,
   decisions: new Map(),
   outcomes: new Map(),
-  claims: new Map(),
 });
 
 /** Runs the stage over one micro-batch; checks what must hold for any input; returns the envelopes. */
@@ -43,7 +42,7 @@ async function runIntake(inputs: readonly Buffer[]): Promise<Envelope[]> {
       expect(e.finding?.schemaVersion).toBe(1);
     }
     // Intake decides nothing else and settles nothing.
-    expect(e.decisions.size + e.outcomes.size + e.claims.size).toBe(0);
+    expect(e.decisions.size + e.outcomes.size).toBe(0);
     expect((e.message as ReturnType<typeof inboundMessage>).settledAs).toEqual([]);
   }
   expect(reported).toEqual(out.filter((e) => e.invalid).map((e) => e.invalid?.reason));

@@ -11,7 +11,6 @@ function envelope(outcomes: Envelope['outcomes'], invalid?: Envelope['invalid'])
     receivedAt: 0,
     decisions: new Map(),
     outcomes,
-    claims: new Map(),
     ...(invalid ? { invalid } : {}),
   };
 }

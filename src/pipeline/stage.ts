@@ -20,8 +20,3 @@ export function pipe(...stages: Stage[]): Stage {
     return current;
   };
 }
-
-/** Envelopes still in play: valid, and with at least one channel lacking an outcome. */
-export function pending(batch: readonly Envelope[]): Envelope[] {
-  return batch.filter((e) => e.finding && !e.invalid && e.outcomes.size < e.decisions.size);
-}

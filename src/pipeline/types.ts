@@ -24,12 +24,4 @@ export interface Envelope {
   invalid?: { reason: IntakeFailureReason; detail: string };
   readonly decisions: Map<ChannelName, Decision>;
   readonly outcomes: Map<ChannelName, Outcome>;
-  /** Side-effect claims held for this message, released or marked done after delivery. */
-  readonly claims: Map<ChannelName, ClaimHandle>;
-}
-
-/** A held claim (and, for Slack, the fingerprint-window entry it opened), opaque to stages. */
-export interface ClaimHandle {
-  readonly token: unknown;
-  readonly windowToken?: unknown;
 }
