@@ -111,7 +111,8 @@ export class RelayMetrics {
   });
 
   /** Read at scrape time; the worker points it at its state store's outbox. */
-  outboxProbe: () => Promise<ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }>> = async () => [];
+  outboxProbe: () => Promise<ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }>> =
+    async () => [];
   readonly outboxItems: Gauge = new Gauge({
     name: 'finding_relay_outbox_items',
     help: 'Entries waiting in the outbox for their dispatcher, per channel (fleet-wide: the shared state)',

@@ -23,7 +23,11 @@ export async function statusCounters(m: RelayMetrics): Promise<CounterRow[]> {
       'dead-lettered by this worker',
       m.total(m.settlements, (l) => l.kind === 'dead-letter'),
     ],
-    ['queued', 'queued in the outbox at intake (any channel)', m.total(m.outcomes, (l) => l.outcome === 'queued')],
+    [
+      'queued',
+      'queued in the outbox at intake (any channel)',
+      m.total(m.outcomes, (l) => l.outcome === 'queued'),
+    ],
     ['slack-sent', 'slack: sent', m.total(m.outcomes, outcome('slack', 'sent'))],
     ['slack-dropped', 'slack: dropped', m.total(m.outcomes, outcome('slack', 'dropped'))],
     ['github-sent', 'github: sent', m.total(m.outcomes, outcome('github', 'sent'))],

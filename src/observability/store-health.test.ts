@@ -16,7 +16,9 @@ describe('StoreHealth through observeState', () => {
     expect(health.unavailableReason()).toBeNull();
     await expect(state.complete([], 1)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(health.available).toBe(false);
-    expect(health.unavailableReason()).toMatch(/^state store unavailable: the last 3 state transactions failed/);
+    expect(health.unavailableReason()).toMatch(
+      /^state store unavailable: the last 3 state transactions failed/,
+    );
     inner.setUnavailable(false);
     await expect(state.takeDue(lease, 't', 1, 1)).resolves.toEqual({ leased: true, entries: [] });
     expect(health.unavailableReason()).toBeNull();
