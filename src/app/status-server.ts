@@ -77,6 +77,7 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
         deadLettered: await deadLetteredByReason(metrics),
         outcomes: deps.outcomes.latest(50),
         ledgerLocation: ledgerLocation(report.storage.uri, report.environment),
+        outbox: deps.state ? await metrics.outboxProbe().catch(() => undefined) : undefined,
       }),
   });
 }

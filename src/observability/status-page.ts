@@ -19,6 +19,8 @@ export interface StatusPageInput {
   readonly outcomes: readonly OutcomeSummary[];
   /** Where dry-run ledger records go, or undefined without a store. */
   readonly ledgerLocation: string | undefined;
+  /** The outbox per channel (fleet-wide), or undefined without state or when the store did not answer. */
+  readonly outbox?: ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }> | undefined;
 }
 
 const STYLE = `
@@ -70,7 +72,8 @@ function channelsTable(report: ReadinessReport): string {
   return `<table class="stack" id="channels"><thead><tr><th>channel</th><th>mode</th><th>status</th><th>why</th></tr></thead><tbody>
 ${row('slack', report.slack.mode, report.slack.status, report.slack.reason)}
 ${row('github', report.github.mode, report.github.status, report.github.reason)}
-${row('storage', '—', report.storage.status, report.storage.reason)}</tbody></table>`;
+${row('storage', '—', report.storage.status, report.storage.reason)}
+${row('state', report.state.backend, report.state.status, report.state.reason)}</tbody></table>`;
 }
 
 function matrixTable(report: ReadinessReport): string {
@@ -86,6 +89,20 @@ function matrixTable(report: ReadinessReport): string {
     );
   }).join('\n');
   return `<table class="stack" id="matrix"><thead><tr><th>environment</th><th>slack (mode · status)</th><th>github (mode · status)</th><th>storage</th></tr></thead><tbody>
+${rows}</tbody></table>`;
+}
+
+function outboxTable(outbox: StatusPageInput['outbox']): string {
+  if (!outbox) return '<p id="outbox">not known (no state store, or it did not answer)</p>';
+  const rows = outbox
+    .map(
+      (o) =>
+        `<tr data-outbox="${h(o.channel)}"><th>${h(o.channel)}</th>` +
+        `<td class="num" data-label="waiting">${h(o.items)}</td>` +
+        `<td class="num" data-label="oldest">${h(Math.round(o.oldestAgeS))} s</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="stack" id="outbox"><thead><tr><th>channel</th><th>waiting</th><th>oldest</th></tr></thead><tbody>
 ${rows}</tbody></table>`;
 }
 
@@ -151,6 +168,7 @@ State: <span id="state">${h(input.state)}</span> · ${readiness}<br>
 <h2>Channels in this environment</h2>${channelsTable(report)}
 <p>Dry-run ledger: <code id="ledger">${h(input.ledgerLocation ?? 'none (no STORAGE_URI)')}</code></p>
 ${warnings}
+<h2>Outbox (waiting for a dispatcher, whole fleet)</h2>${outboxTable(input.outbox)}
 <h2>Safety matrix (these variables, each environment)</h2>${matrixTable(report)}
 <h2>Since start</h2>${countersTable(input.counters)}
 <h2>Dead-lettered by this worker since start</h2>
