@@ -84,3 +84,19 @@ describe('status page', () => {
     );
   });
 });
+
+describe('status page: state and outbox', () => {
+  it('shows the state backend and the outbox per channel, or says it is not known', () => {
+    const html = page({
+      outbox: [
+        { channel: 'github', items: 12, oldestAgeS: 3.6 },
+        { channel: 'slack', items: 0, oldestAgeS: 0 },
+      ],
+    });
+    expect(html).toContain(
+      '<tr data-outbox="github"><th>github</th><td class="num" data-label="waiting">12</td><td class="num" data-label="oldest">4 s</td></tr>',
+    );
+    expect(html).toMatch(/id="state-mode">sqlite</);
+    expect(page({ outbox: undefined })).toContain('<p id="outbox">not known');
+  });
+});
