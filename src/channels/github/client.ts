@@ -283,6 +283,7 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
           cause: `GitHub ${what}: not sent, claim lost`,
         };
       }
+      pacer.sending();
       return call(
         what,
         async () => {

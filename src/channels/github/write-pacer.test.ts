@@ -42,3 +42,60 @@ describe('WritePacer', () => {
     await expect(pacer.acquire({ signal: controller.signal })).rejects.toThrow('stop');
   });
 });
+
+/** A clock whose timers fire only when the test moves time on (as real timers would, in order). */
+function manualClock() {
+  let t = 0;
+  const timers: Array<{ at: number; resolve: () => void }> = [];
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    now: () => t,
+    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: t + ms, resolve })),
+    async advanceTo(to: number) {
+      t = to;
+      for (const timer of timers.filter((x) => x.at <= t)) {
+        timers.splice(timers.indexOf(timer), 1);
+        timer.resolve();
+      }
+      await flush();
+    },
+    flush,
+  };
+}
+
+describe('WritePacer measures from the moment a write goes out', () => {
+  it('a write sent late (its claim check took 240 ms) pushes the next one to a full interval after it', async () => {
+    const clock = manualClock();
+    const pacer = new WritePacer(clock, 1_000);
+    await pacer.acquire(); // granted at 0
+    let second: number | undefined;
+    void pacer.acquire().then(() => {
+      second = clock.now();
+    });
+    await clock.flush(); // the second write waits for its slot meanwhile
+    await clock.advanceTo(240);
+    pacer.sending(); // the first goes out only now
+    await clock.advanceTo(1_000);
+    expect(second).toBeUndefined(); // 760 ms after the first was sent: too early
+    await clock.advanceTo(1_240);
+    expect(second).toBe(1_240);
+  });
+
+  it('a late wake-up starts the next interval, not the planned slot', async () => {
+    let t = 0;
+    const clock: Clock = {
+      now: () => t,
+      // Every timer fires 150 ms late, as on a loaded event loop.
+      sleep: async (ms) => {
+        t += ms + 150;
+      },
+    };
+    const pacer = new WritePacer(clock, 1_000);
+    const granted: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await pacer.acquire();
+      granted.push(t);
+    }
+    expect(granted.slice(1).map((g, i) => g - granted[i]!)).toEqual([1_150, 1_150, 1_150]);
+  });
+});

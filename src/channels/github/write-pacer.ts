@@ -12,6 +12,9 @@ export class WriteWaitTooLongError extends Error {
  * Spaces GitHub writes (GitHub's advice: serial mutations, at least a second apart; Octokit's
  * throttling uses 3 s for writes that notify, as issue and comment creation do) on the injected
  * clock. A secondary limit pauses every write, not only the refused one. Slots are taken in order.
+ * The interval runs from when a write is granted (after any late wake-up) and again from when it
+ * is actually sent (`sending`): work between the two (the claim check) or a late timer must not
+ * bring the next write closer than the interval (measured: gaps of 850 ms at 1 s pacing).
  */
 export class WritePacer {
   private nextAt = 0;
@@ -25,15 +28,24 @@ export class WritePacer {
   /** Resolves when one write may go; rejects with WriteWaitTooLongError (nothing taken) or the abort reason. */
   acquire(opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<void> {
     const turn = this.queue.then(async () => {
-      opts.signal?.throwIfAborted();
-      const now = this.clock.now();
-      const wait = Math.max(0, this.nextAt - now);
-      if (wait > (opts.maxWaitMs ?? Number.POSITIVE_INFINITY)) throw new WriteWaitTooLongError(wait);
-      this.nextAt = Math.max(now, this.nextAt) + this.minIntervalMs;
-      if (wait > 0) await this.clock.sleep(wait, opts.signal);
+      // Re-checked after every sleep: the previous write may have been sent late (`sending`) or a
+      // pause set meanwhile. A wait longer than allowed is refused before anything is taken.
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const wait = Math.max(0, this.nextAt - this.clock.now());
+        if (wait === 0) break;
+        if (wait > (opts.maxWaitMs ?? Number.POSITIVE_INFINITY)) throw new WriteWaitTooLongError(wait);
+        await this.clock.sleep(wait, opts.signal);
+      }
+      this.nextAt = this.clock.now() + this.minIntervalMs;
     });
     this.queue = turn.catch(() => undefined);
     return turn;
+  }
+
+  /** The write granted last goes out now: the next one waits the interval from here. */
+  sending(): void {
+    this.nextAt = Math.max(this.nextAt, this.clock.now() + this.minIntervalMs);
   }
 
   /** No write before `untilMs` (a server's retry-after). */
