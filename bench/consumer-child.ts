@@ -4,12 +4,21 @@
  * this process's stdout) or a bare subscriber with the same client and flow control that only
  * acks. Started by consumer.ts with an IPC channel; reports one ConsumerResult and exits.
  */
+import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { composeWorker } from '../src/app/compose.js';
 import { CHANNELS } from '../src/channels/types.js';
 import { loadConfig } from '../src/config/load.js';
 import { createPubSubClient } from '../src/pubsub/client.js';
 import { openSubscriber } from '../src/pubsub/subscriber.js';
-import type { ConsumerMessage, ConsumerResult, ConsumerStart, Sample } from './consumer-protocol.js';
+import { committedTransactions } from '../src/state/sqlite-connection.js';
+import type {
+  ConsumerMessage,
+  ConsumerResult,
+  ConsumerStart,
+  Percentiles,
+  Sample,
+} from './consumer-protocol.js';
 import { percentile, round } from './stats.js';
 
 /** The worker's defaults (src/app/worker.ts): the bare subscriber uses the very same flow control. */
@@ -20,6 +29,29 @@ interface Consumer {
   inHand(): number;
   stop(): Promise<void>;
 }
+
+/** The relay's sqlite file (STATE_URI sqlite:///abs/path.db). */
+const stateFileOf = (env: Record<string, string>) => {
+  const uri = env.STATE_URI;
+  if (!uri?.startsWith('sqlite:///'))
+    throw new Error(`the bench relay needs STATE_URI=sqlite:///…, got ${uri}`);
+  return uri.slice('sqlite://'.length);
+};
+
+/**
+ * Entries still queued, read on a connection of the bench's own (read-only, outside the relay's
+ * state module): polling it is not counted among the relay's state transactions.
+ */
+const queuedIn = (db: DatabaseSync) =>
+  Number((db.prepare('SELECT coalesce(sum(items), 0) AS n FROM outbox_counts').get() as { n: number }).n);
+
+const percentilesOf = (sorted: readonly number[]): Percentiles => ({
+  p50: percentile(sorted, 50),
+  p95: percentile(sorted, 95),
+  p99: percentile(sorted, 99),
+  max: sorted.at(-1) ?? Number.NaN,
+  count: sorted.length,
+});
 
 const send = (message: ConsumerMessage) =>
   new Promise<void>((resolve) => {
@@ -35,11 +67,15 @@ async function run(start: ConsumerStart): Promise<void> {
   const settlements: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
   const latencies: number[] = [];
+  /** Latency runs: finding id → Pub/Sub publish time (ms), for publish → Slack post. */
+  const publishedAt = new Map<string, number>();
+  const transactionsAtStart = committedTransactions();
   const samples: Sample[] = [];
   let firstSettledAt: number | undefined;
   let firstReceivedAt: number | undefined;
   let peakRss = process.memoryUsage.rss();
   let consumer: Consumer | undefined;
+  let stateFile: string | undefined;
   let finished: (() => void) | undefined;
   const done = new Promise<void>((resolve) => {
     finished = resolve;
@@ -105,10 +141,15 @@ async function run(start: ConsumerStart): Promise<void> {
           count(outcomes, `${channel}:${o?.kind ?? 'none'}${reason}`);
         }
         if (envelope.invalid) count(outcomes, `invalid:${envelope.invalid.reason}`);
-        if (start.latencies) latencies.push(Date.now() - envelope.message.publishTime.getTime());
+        if (start.latencies) {
+          latencies.push(Date.now() - envelope.message.publishTime.getTime());
+          if (envelope.finding && envelope.outcomes.get('slack')?.kind === 'queued')
+            publishedAt.set(envelope.finding.id, envelope.message.publishTime.getTime());
+        }
       },
     });
     consumer = { inHand: () => worker.relay.inHand(), stop: () => worker.stop() };
+    stateFile = stateFileOf(start.env);
     // The relay takes messages in where this process cannot see them: poll for the first one.
     const watch = setInterval(() => {
       if (worker.relay.inHand() > 0 || settledIds.size > 0) {
@@ -134,14 +175,31 @@ async function run(start: ConsumerStart): Promise<void> {
   await done;
   const doneAt = performance.now();
   const elapsedMs = doneAt - startedAt;
+  const ackCpu = process.cpuUsage(cpuAtStart);
+  // The relay acked everything; its dispatchers may still be posting and writing the ledger.
+  let outboxLeft: number | undefined;
+  let drainedAt = doneAt;
+  if (stateFile) {
+    const db = new DatabaseSync(stateFile, { readOnly: true, timeout: 1_000 });
+    const deadline = performance.now() + (start.outboxWaitMs ?? 600_000);
+    outboxLeft = queuedIn(db);
+    while (outboxLeft > 0 && performance.now() < deadline) {
+      await sleep(20);
+      outboxLeft = queuedIn(db);
+    }
+    drainedAt = performance.now();
+    db.close();
+  }
   const cpu = process.cpuUsage(cpuAtStart);
   if (sampler) {
     clearInterval(sampler);
     sample();
   }
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  const transactions = stateFile ? transactionsSince(transactionsAtStart) : undefined;
   await consumer.stop();
   latencies.sort((a, b) => a - b);
+  const postLatencies = stateFile && start.latencies ? slackPostLatencies(stateFile, publishedAt) : undefined;
   const result: ConsumerResult = {
     type: 'result',
     kind: start.kind,
@@ -152,21 +210,50 @@ async function run(start: ConsumerStart): Promise<void> {
     firstToLastMs: round(doneAt - (firstSettledAt ?? doneAt)),
     receivingMs: round(doneAt - (firstReceivedAt ?? startedAt)),
     cpuS: round((cpu.user + cpu.system) / 1e6, 3),
+    ackCpuS: round((ackCpu.user + ackCpu.system) / 1e6, 3),
     peakRssMb: mb(peakRss),
     samples,
-    ...(start.latencies
+    ...(start.latencies ? { latencyMs: percentilesOf(latencies) } : {}),
+    ...(stateFile
       ? {
-          latencyMs: {
-            p50: percentile(latencies, 50),
-            p95: percentile(latencies, 95),
-            p99: percentile(latencies, 99),
-            max: latencies.at(-1) ?? Number.NaN,
-            count: latencies.length,
-          },
+          outboxDrainedMs: round(drainedAt - (firstReceivedAt ?? startedAt)),
+          outboxLeft: outboxLeft ?? 0,
+          stateTransactions: transactions ?? {},
         }
       : {}),
+    ...(postLatencies ? { postLatencyMs: percentilesOf(postLatencies) } : {}),
   };
   await send(result);
+}
+
+function transactionsSince(before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, n] of Object.entries(committedTransactions())) {
+    const d = n - (before[op] ?? 0);
+    if (d > 0) out[op] = d;
+  }
+  return out;
+}
+
+/** Publish → the Slack delivery's `finished_at` (recorded right after the webhook answered), ascending. */
+function slackPostLatencies(stateFile: string, publishedAt: ReadonlyMap<string, number>): number[] {
+  const db = new DatabaseSync(stateFile, { readOnly: true, timeout: 1_000 });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT event_id, finished_at FROM deliveries
+         WHERE channel = 'slack' AND state = 'done' AND json_extract(outcome, '$.kind') = 'sent'`,
+      )
+      .all() as Array<{ event_id: string; finished_at: number }>;
+    const out: number[] = [];
+    for (const row of rows) {
+      const at = publishedAt.get(row.event_id);
+      if (at !== undefined) out.push(row.finished_at - at);
+    }
+    return out.sort((a, b) => a - b);
+  } finally {
+    db.close();
+  }
 }
 
 // The bench went away (killed, crashed): nobody will read a result, so do not linger.

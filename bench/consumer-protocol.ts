@@ -15,6 +15,8 @@ export interface ConsumerStart {
   readonly latencies: boolean;
   /** The relay's flow control; undefined = the worker's default. */
   readonly maxMessages?: number;
+  /** Relay: after the last ack, wait at most this long for its dispatchers to empty the outbox. */
+  readonly outboxWaitMs?: number;
 }
 
 export interface Sample {
@@ -35,20 +37,45 @@ export interface ConsumerResult {
   readonly settlements: Record<string, number>;
   /** Outcome counts of the first good settlement of each message: `channel:kind[:reason]`. */
   readonly outcomes: Record<string, number>;
-  /** From the consumer being up to the last expected settlement. */
+  /** From the consumer being up to the last expected settlement (the last ack). */
   readonly elapsedMs: number;
   /** From the first settlement to the last. */
   readonly firstToLastMs: number;
   /** From the first message in hand to the last expected settlement: throughput is based on this. */
   readonly receivingMs: number;
-  /** process.cpuUsage over elapsedMs, user + system. */
+  /**
+   * process.cpuUsage, user + system, from the start to the last ack (bare) or to the outbox
+   * emptied (relay: the dispatchers' work for these findings included).
+   */
   readonly cpuS: number;
+  /** process.cpuUsage from the start to the last ack. */
+  readonly ackCpuS: number;
+  /** Peak RSS until the last ack (bare) or the outbox emptied (relay). */
   readonly peakRssMb: number;
   readonly samples: Sample[];
-  /** publish→settle percentiles (ms), when asked. */
-  readonly latencyMs?: { p50: number; p95: number; p99: number; max: number; count: number };
+  /** publish→settle (ack) percentiles (ms), when asked. */
+  readonly latencyMs?: Percentiles;
+  /** Relay: from the first message in hand until its dispatchers had emptied the outbox. */
+  readonly outboxDrainedMs?: number;
+  /** Relay: outbox entries still queued when it stopped (0 unless the wait timed out). */
+  readonly outboxLeft?: number;
+  /** Relay: committed state (sqlite) transactions of the process, by operation (open included). */
+  readonly stateTransactions?: Record<string, number>;
+  /**
+   * Relay, when latencies are asked: Pub/Sub publish time → the Slack delivery recorded done
+   * (its `finished_at`, written right after the webhook answered), of findings posted.
+   */
+  readonly postLatencyMs?: Percentiles;
   /** Set when the consumer stopped without reaching `expect`. */
   readonly error?: string;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly count: number;
 }
 
 export type ConsumerMessage = { type: 'ready' } | ConsumerResult;

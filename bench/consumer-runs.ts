@@ -4,7 +4,7 @@ import type { ConsumerKind, ConsumerResult } from './consumer-protocol.js';
 import { type PacedPublish, publishAll, publishPaced } from './publish.js';
 import type { BenchContext, Scenario } from './scenario.js';
 import { createScenario } from './scenario.js';
-import { type StoreCensus, takeStoreCensus } from './store-census.js';
+import { finalOutcomes, type StateCensus, takeStateCensus } from './state-census.js';
 
 /** What the stand-ins saw during one run. */
 export interface Outbound {
@@ -20,9 +20,14 @@ export interface ConsumerRun {
   readonly published: number;
   readonly publishS: number;
   readonly consumer: ConsumerResult;
+  /**
+   * Per finding and channel, the final outcome: the ack's, with `queued` replaced by what the
+   * dispatcher recorded (relay runs); `consumer.outcomes` keeps what the acks said.
+   */
+  readonly outcomes: Record<string, number>;
   readonly outbound: Outbound;
-  /** The relay's file store after the run (relay runs only). */
-  readonly census?: StoreCensus;
+  /** The relay's sqlite state and ledger after the run (relay runs only). */
+  readonly census?: StateCensus;
   /** Pub/Sub paced publishing figures (latency runs only). */
   readonly paced?: PacedPublish;
   /** The emulator's CPU seconds while the consumer ran, and its memory at the end. */
@@ -39,12 +44,15 @@ export interface RunOptions {
   readonly paced?: { perSecond: number; seconds: number };
 }
 
-/** Generous: the relay on this kind of machine manages ~100 findings/s; a stuck run still ends. */
-const timeoutFor = (messages: number) => 120_000 + messages * 60;
+/** Generous (a few ms per finding, plus the outbox drain); a stuck run still ends. */
+const timeoutFor = (messages: number) => 180_000 + messages * 20;
+/** How long a relay may take, after its last ack, to empty its outbox. */
+const outboxWaitFor = (messages: number) => 60_000 + messages * 5;
 
 /**
  * One consumer run on its own topic and store: publish (a backlog before the consumer starts, or
- * paced while it runs), consume until every message is settled for good, take the census.
+ * paced while it runs), consume until every message is settled for good (and a relay's outbox
+ * is empty), take the census of its state file and ledger.
  */
 export async function runConsumer(
   ctx: BenchContext,
@@ -83,6 +91,7 @@ async function runIn(
       expect,
       sampleMs: options.sampleMs ?? 250,
       latencies: options.latencies ?? false,
+      outboxWaitMs: outboxWaitFor(expect),
     },
     {
       logFile: scenario.logFile,
@@ -98,17 +107,19 @@ async function runIn(
   }
   const result = await consumer.result;
   const emulatorAfter = ctx.emulatorUsage();
+  const census = kind === 'relay' ? takeStateCensus(scenario.stateFile, scenario.ledgerDir) : undefined;
   return {
     kind,
     published: expect,
     publishS,
     consumer: result,
+    outcomes: census ? finalOutcomes(result.outcomes, census) : result.outcomes,
     outbound: {
       slackMessages: ctx.slack.accepted.length - slackBefore,
       slackRequests: ctx.slack.received.length - slackRequestsBefore,
       githubRequests: ctx.github.requests.length - githubBefore,
     },
-    ...(kind === 'relay' ? { census: await takeStoreCensus(scenario.storeDir) } : {}),
+    ...(census ? { census } : {}),
     ...(paced ? { paced } : {}),
     emulator: { cpuS: emulatorAfter.cpuS - emulatorBefore.cpuS, rssMb: emulatorAfter.rssMb },
   };

@@ -23,7 +23,7 @@ export interface ProfileSummary {
   /** Sampled time (ms), idle excluded. */
   readonly busyMs: number;
   readonly idleMs: number;
-  /** Self time by owner, largest first: `src/state/file-store.ts`, `npm:pino`, `node:internal`, `(gc)`… */
+  /** Self time by owner, largest first: `src/state/sqlite-relay-state.ts`, `npm:pino`, `node:internal`, `(gc)`… */
   readonly byOwner: Array<{ owner: string; ms: number; share: number }>;
   /** Self time of single functions, largest first. */
   readonly topFunctions: Array<{ fn: string; owner: string; ms: number; share: number }>;

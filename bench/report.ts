@@ -35,51 +35,87 @@ export function formatReport(r: BenchResults): string {
       '',
       `1. Ceiling vs relay — ${num(c.n)} findings drained from a backlog, ${c.reps} rep(s), median [min–max]`,
       ...table(
-        ['', 'findings/s', 'CPU s / 1k findings', 'emulator CPU s / 1k', 'deliveries / finding'],
+        [
+          '',
+          'findings/s (acked)',
+          'outbox emptied /s',
+          'CPU s / 1k findings',
+          'to ack',
+          'state tx / 1k',
+          'emulator CPU s / 1k',
+          'deliveries / finding',
+        ],
         [
           [
             'bare subscriber (ack only)',
             range(c.bare.findingsPerS),
+            '',
             range(c.bare.cpuSPer1k, 3),
+            '',
+            '',
             range(c.bare.emulatorCpuSPer1k, 3),
             range(c.bare.deliveriesPerFinding, 2),
           ],
           [
             'relay (staging, Slack on, GitHub dry-run)',
             range(c.relay.findingsPerS),
+            c.relay.outboxDrainedPerS ? range(c.relay.outboxDrainedPerS) : '',
             range(c.relay.cpuSPer1k, 3),
+            range(c.relay.ackCpuSPer1k, 3),
+            c.relay.stateTxPer1k ? range(c.relay.stateTxPer1k, 1) : '',
             range(c.relay.emulatorCpuSPer1k, 3),
             range(c.relay.deliveriesPerFinding, 2),
           ],
-          ['relay / ceiling', range(c.ratio, 4), '', '', ''],
+          ['relay / ceiling', range(c.ratio, 4), '', '', '', '', '', ''],
         ],
       ),
     );
+    const first = c.relay.perRep[0]?.relay;
+    if (first) {
+      out.push(
+        `   state transactions / 1k findings by operation (rep 1): ${Object.entries(first.stateTxPer1kByOp)
+          .map(([op, n]) => `${op} ${num(n, 1)}`)
+          .join(', ')}`,
+        `   state file after rep 1: ${num(first.stateFileMb, 1)} MB; rows ${Object.entries(first.stateRows)
+          .map(([t, n]) => `${t} ${num(n)}`)
+          .join(', ')}; outbox left ${first.outboxLeft}`,
+      );
+    }
   }
   if (r.latency) {
     const l = r.latency;
     out.push(
       '',
-      `2. Latency — publish → settled, offered ${l.perSecond}/s for ${l.seconds} s`,
+      `2. Latency — offered ${l.perSecond}/s for ${l.seconds} s; publish → ack, and publish → Slack post (delivery recorded done)`,
       ...table(
         [
           'SLACK_BATCH_WINDOW_MS',
           'achieved/s',
-          'p50 ms',
-          'p95 ms',
-          'p99 ms',
-          'max ms',
+          'ack p50 ms',
+          'ack p99 ms',
+          'ack max ms',
+          'post p50 ms',
+          'post p99 ms',
+          'post max ms',
+          'posted',
           'Slack msgs',
+          'state tx / 1k',
+          'CPU s / 1k',
           'deliv./finding',
         ],
         l.runs.map((run) => [
           String(run.slackWindowMs),
           num(run.achievedPerS, 1),
-          num(run.p50Ms),
-          num(run.p95Ms),
-          num(run.p99Ms),
-          num(run.maxMs),
+          num(run.ackP50Ms),
+          num(run.ackP99Ms),
+          num(run.ackMaxMs),
+          num(run.postP50Ms),
+          num(run.postP99Ms),
+          num(run.postMaxMs),
+          num(run.postCount),
           num(run.slackMessages),
+          num(run.stateTxPer1k, 1),
+          num(run.cpuSPer1k, 3),
           num(run.deliveriesPerFinding, 2),
         ]),
       ),
@@ -89,8 +125,10 @@ export function formatReport(r: BenchResults): string {
     const b = r.backlog;
     out.push(
       '',
-      `3. Backlog — ${num(b.n)} findings published (${b.publishS} s) before the relay (a child process) starts`,
-      `   drain ${b.drainS} s (${num(b.findingsPerS)}/s), relay peak RSS ${num(b.peakRssMb)} MB, max in hand ${num(b.maxInHand)}, ${num(b.deliveriesPerFinding, 2)} deliveries/finding, emulator RSS after ${num(b.emulatorRssMbAfter)} MB`,
+      `3. Backlog — ${num(b.n)} findings published (${b.publishS} s) before the consumer (a child process) starts`,
+      `   bare subscriber: drain ${b.bare.drainS} s (${num(b.bare.findingsPerS)}/s), peak RSS ${num(b.bare.peakRssMb)} MB, max in hand ${num(b.bare.maxInHand)}, ${num(b.bare.deliveriesPerFinding, 2)} deliveries/finding`,
+      `   relay: drain (acked) ${b.drainS} s (${num(b.findingsPerS)}/s), outbox emptied ${b.outboxDrainedS} s after the first in hand (left ${b.outboxLeft}), peak RSS ${num(b.peakRssMb)} MB, max in hand ${num(b.maxInHand)}, ${num(b.deliveriesPerFinding, 2)} deliveries/finding, CPU ${num(b.cpuSPer1k, 3)} s / 1k, ${num(b.stateTxPer1k, 1)} state tx / 1k, state file ${num(b.stateFileMb, 1)} MB, emulator RSS after ${num(b.emulatorRssMbAfter)} MB`,
+      `   relay / bare: findings/s ${num(b.ratio.findingsPerS, 3)}, peak RSS ${num(b.ratio.peakRssMb, 3)}`,
       `   t s: RSS MB / in hand / settled`,
       ...chunk(
         b.series.map((s) => `${(s.t / 1000).toFixed(1)}: ${Math.round(s.rssMb)}/${s.inHand}/${s.settled}`),
@@ -114,7 +152,8 @@ export function formatReport(r: BenchResults): string {
             num(o.naivePer1k.github, 1),
           ],
           ['ledger objects written', num(o.ledgerObjectsPer1k, 2), '—'],
-          ['state objects kept (claims, windows, index)', num(o.stateObjectsPer1k, 1), '—'],
+          ['state rows kept (deliveries, windows, issue index…)', num(o.stateRowsPer1k, 1), '—'],
+          ['state transactions (committed)', num(o.stateTxPer1k, 1), '—'],
         ],
       ),
     );
@@ -128,6 +167,21 @@ export function formatReport(r: BenchResults): string {
       '   our files, inclusive (synchronous stacks):',
       ...p.ownInclusive.slice(0, 8).map((o) => `   ${o.share.toFixed(1).padStart(5)}%  ${o.file}`),
       `   ${p.file}`,
+    );
+  }
+  if (r.targets.length) {
+    out.push(
+      '',
+      'Targets (issue 14; ratios within this run, never asserted)',
+      ...table(
+        ['', 'value', 'target', ''],
+        r.targets.map((t) => [
+          t.name,
+          num(t.value, t.value < 10 ? 3 : 0),
+          `${t.op} ${t.target}`,
+          t.met ? 'met' : 'MISSED',
+        ]),
+      ),
     );
   }
   return out.join('\n');

@@ -32,4 +32,14 @@ export interface BenchResults {
   readonly backlog?: BacklogFigures & { corpus: CorpusSummary };
   readonly outbound?: OutboundFigures;
   readonly profile?: ProfileSummary & { file: string };
+  /** Issue 14's targets against this run's figures (reported, never asserted). */
+  readonly targets: Target[];
+}
+
+export interface Target {
+  readonly name: string;
+  readonly value: number;
+  readonly op: '≥' | '≤';
+  readonly target: number;
+  readonly met: boolean;
 }

@@ -23,7 +23,7 @@ import { runLatency } from './parts/latency.js';
 import { outboundFigures } from './parts/outbound.js';
 import { summariseProfile } from './profile-summary.js';
 import { formatReport } from './report.js';
-import type { BenchResults } from './results-types.js';
+import type { BenchResults, Target } from './results-types.js';
 import { BENCH_PROJECT, type BenchContext } from './scenario.js';
 import { round } from './stats.js';
 
@@ -57,7 +57,6 @@ export async function runBench(
   const emulatorLog: BenchResults['meta']['emulator'] = [];
   let emulator: BenchEmulator | undefined;
   let pubsub: PubSub | undefined;
-  const retiredStores: string[] = [];
 
   /** A fresh emulator per heavy part (its JVM grows); --quick keeps one for the whole run. */
   const contextFor = async (part: Part): Promise<BenchContext> => {
@@ -77,12 +76,11 @@ export async function runBench(
       github,
       runDir,
       storeRoot: options.storeRoot,
-      retireStore: (dir) => retiredStores.push(dir),
     };
   };
   const noteEmulator = (part: string) => emulator && emulatorLog.push({ part, ...emulator.usage() });
 
-  const results: Omit<BenchResults, 'meta'> & { -readonly [K in keyof BenchResults]?: BenchResults[K] } = {};
+  const results: { -readonly [K in Exclude<keyof BenchResults, 'meta' | 'targets'>]?: BenchResults[K] } = {};
   try {
     const wants = (part: Part) => options.parts.includes(part);
     const corpus = generateCorpus({ n: options.n, tag: 'main' });
@@ -130,7 +128,7 @@ export async function runBench(
       const ctx = await contextFor('backlog');
       const backlogCorpus = generateCorpus({ n: options.backlog, tag: 'backlog' });
       log(`backlog: publishing ${options.backlog} findings, then starting the relay`);
-      const figures = await runBacklog(ctx, backlogCorpus, { relayEnv: RELAY_ENV, sampleMs: 250 });
+      const figures = await runBacklog(ctx, backlogCorpus, { relayEnv: RELAY_ENV, sampleMs: 250, log });
       results.backlog = { ...figures, corpus: backlogCorpus.summary };
       noteEmulator('backlog');
     }
@@ -139,7 +137,6 @@ export async function runBench(
     await emulator?.stop();
     await slack.close();
     await github.close();
-    for (const dir of retiredStores) rmSync(dir, { recursive: true, force: true });
   }
   // Relay logs are large; on success only the profiles are kept, unless asked.
   if (options.keepLogs) log(`logs kept in ${runDir}`);
@@ -163,7 +160,29 @@ export async function runBench(
       emulator: emulatorLog,
     },
     ...results,
+    targets: targetsOf(results),
   };
+}
+
+/** Issue 14's targets, each a ratio or figure within this run (never asserted: the machine is shared). */
+export function targetsOf(r: Pick<BenchResults, 'ceiling' | 'latency' | 'backlog'>): Target[] {
+  const out: Target[] = [];
+  const add = (name: string, value: number, op: '≥' | '≤', target: number) =>
+    out.push({ name, value, op, target, met: op === '≥' ? value >= target : value <= target });
+  if (r.ceiling) {
+    add('part 1: relay / ceiling (median findings/s)', r.ceiling.ratio.median, '≥', 0.5);
+    add('part 1: relay CPU s / 1,000 findings (median)', r.ceiling.relay.cpuSPer1k.median, '≤', 0.6);
+  }
+  for (const run of r.latency?.runs ?? []) {
+    const at = `part 2 at ${run.offeredPerS}/s, window ${run.slackWindowMs} ms`;
+    add(`${at}: publish → ack p99 ms`, run.ackP99Ms, '≤', 250);
+    add(`${at}: publish → Slack post p99 ms`, run.postP99Ms, '≤', run.postTargetMs);
+  }
+  if (r.backlog) {
+    add('part 3: relay / bare drain (findings/s)', r.backlog.ratio.findingsPerS, '≥', 0.5);
+    add('part 3: relay / bare peak RSS', r.backlog.ratio.peakRssMb, '≤', 1.5);
+  }
+  return out;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -21,31 +21,30 @@ export interface BenchContext {
   readonly github: GitHubStandIn;
   /** Logs and profiles of this bench run. */
   readonly runDir: string;
-  /** Each scenario's file store is a fresh directory under this. */
+  /** Each scenario's state file and ledger go into a fresh directory under this. */
   readonly storeRoot: string;
-  /**
-   * Takes a finished scenario's store for deletion at the end of the bench run. Deleting
-   * thousands of files right away would slow the next run's file creations: on this machine's
-   * ext4 (no journal) the kernel skips inodes freed in the last minutes when it allocates one.
-   */
-  readonly retireStore?: (storeDir: string) => void;
 }
 
-/** One consumer run: its own topic and subscriptions, its own empty state store, its environment. */
+/** One consumer run: its own topic and subscriptions, its own empty state and ledger, its environment. */
 export interface Scenario {
   readonly label: string;
   readonly names: PubSubNames;
   readonly topic: Topic;
+  /** The scenario's directory: `state.db` (STATE_URI) and `storage/` (STORAGE_URI, the ledger). */
   readonly storeDir: string;
+  readonly stateFile: string;
+  /** Where the dry-run ledger's `.jsonl` files go. */
+  readonly ledgerDir: string;
   readonly logFile: string;
   readonly env: Record<string, string>;
-  /** Deletes the topics and subscriptions (the emulator keeps their messages otherwise) and the store (or retires it). */
+  /** Deletes the topics and subscriptions (the emulator keeps their messages otherwise) and the directory. */
   cleanup(): Promise<void>;
 }
 
 /**
- * The relay as the brief sets it: staging, Slack ENABLED (SLACK_ENABLE_STAGING) to the stand-in,
- * GitHub DRY_RUN (staging without GITHUB_ENABLE_STAGING) into a file ledger, dedupe on (defaults),
+ * The relay as the brief sets it: staging, its state in a fresh sqlite file (STATE_URI), Slack
+ * ENABLED (SLACK_ENABLE_STAGING) to the stand-in, GitHub DRY_RUN (staging without
+ * GITHUB_ENABLE_STAGING) into a plain-file ledger (STORAGE_URI), dedupe on (defaults),
  * production provisioning (5 delivery attempts, 10–600 s backoff) and logs at `info`.
  */
 export async function createScenario(
@@ -62,7 +61,9 @@ export async function createScenario(
   };
   await provisionPubSub(ctx.pubsub, names, { maxDeliveryAttempts: 5 });
   const storeDir = join(ctx.storeRoot, base);
-  mkdirSync(storeDir, { recursive: true });
+  const stateFile = join(storeDir, 'state.db');
+  const storageDir = join(storeDir, 'storage');
+  mkdirSync(storageDir, { recursive: true });
   const env: Record<string, string> = {
     DEPLOYMENT_ENV: 'staging',
     PUBSUB_EMULATOR_HOST: ctx.emulatorHost,
@@ -71,7 +72,8 @@ export async function createScenario(
     FINDINGS_SUBSCRIPTION: names.findingsSubscription,
     DEAD_LETTER_TOPIC: names.deadLetterTopic,
     DEAD_LETTER_SUBSCRIPTION: names.deadLetterSubscription,
-    STORAGE_URI: pathToFileURL(storeDir).href,
+    STATE_URI: `sqlite://${stateFile}`,
+    STORAGE_URI: pathToFileURL(storageDir).href,
     SLACK_NOTIFICATIONS_ENABLED: 'true',
     SLACK_ENABLE_STAGING: 'true',
     SLACK_WEBHOOK_URL: ctx.slack.url,
@@ -89,6 +91,8 @@ export async function createScenario(
     names,
     topic,
     storeDir,
+    stateFile,
+    ledgerDir: join(storageDir, 'ledger'),
     logFile: join(ctx.runDir, `${base}.log`),
     env,
     async cleanup() {
@@ -97,8 +101,7 @@ export async function createScenario(
       await ctx.pubsub.subscription(names.deadLetterSubscription).delete().catch(ignore);
       await topic.delete().catch(ignore);
       await ctx.pubsub.topic(names.deadLetterTopic).delete().catch(ignore);
-      if (ctx.retireStore) ctx.retireStore(storeDir);
-      else rmSync(storeDir, { recursive: true, force: true });
+      rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,10 +5,15 @@ import { round, type Spread, spread } from '../stats.js';
 
 /** One consumer run, as figures. */
 export interface RunFigures {
-  /** Findings ÷ time from the first message in hand to the last settled (startup excluded). */
+  /** Findings ÷ time from the first message in hand to the last settled = acked (startup excluded). */
   readonly findingsPerS: number;
-  /** process.cpuUsage of the consumer process per 1,000 findings (user + system, all threads). */
+  /**
+   * process.cpuUsage of the consumer process per 1,000 findings (user + system, all threads):
+   * to the last ack (bare), to the outbox emptied (relay: its dispatchers' work included).
+   */
   readonly cpuSPer1k: number;
+  /** The same, up to the last ack only. */
+  readonly ackCpuSPer1k: number;
   /** The emulator's CPU per 1,000 findings while the consumer ran. */
   readonly emulatorCpuSPer1k: number;
   /** From the consumer process being up (subscribing included) to the last settled. */
@@ -18,14 +23,35 @@ export interface RunFigures {
   readonly peakRssMb: number;
   readonly settled: number;
   readonly settlements: Record<string, number>;
+  /** Final outcome per finding and channel (relay: `queued` at the ack replaced by the dispatcher's). */
   readonly outcomes: Record<string, number>;
+  /** Relay only: the rest of this interface. */
+  readonly relay?: RelayRunFigures;
+}
+
+export interface RelayRunFigures {
+  /** Findings ÷ time from the first message in hand until the dispatchers had emptied the outbox. */
+  readonly outboxDrainedPerS: number;
+  readonly outboxLeft: number;
+  /** Committed sqlite transactions of the relay process per 1,000 findings, in all and by operation. */
+  readonly stateTxPer1k: number;
+  readonly stateTxPer1kByOp: Record<string, number>;
+  /** What the acks said (`queued` = waiting in the outbox at the ack). */
+  readonly ackOutcomes: Record<string, number>;
+  /** Rows per table of the state file after the run, and its size. */
+  readonly stateRows: Record<string, number>;
+  readonly stateFileMb: number;
 }
 
 export interface ConsumerFigures {
   readonly findingsPerS: Spread;
   readonly cpuSPer1k: Spread;
+  readonly ackCpuSPer1k: Spread;
   readonly emulatorCpuSPer1k: Spread;
   readonly deliveriesPerFinding: Spread;
+  /** Relay only. */
+  readonly outboxDrainedPerS?: Spread;
+  readonly stateTxPer1k?: Spread;
   readonly perRep: RunFigures[];
 }
 
@@ -44,25 +70,52 @@ export function figuresOf(run: ConsumerRun): RunFigures {
   const c = run.consumer;
   const per1k = (x: number) => round((x / run.published) * 1000, 3);
   const deliveries = Object.values(c.settlements).reduce((a, b) => a + b, 0);
+  const tx = c.stateTransactions;
   return {
     findingsPerS: round(run.published / (c.receivingMs / 1000), 1),
     cpuSPer1k: per1k(c.cpuS),
+    ackCpuSPer1k: per1k(c.ackCpuS),
     emulatorCpuSPer1k: per1k(run.emulator.cpuS),
     elapsedS: round(c.elapsedMs / 1000, 2),
     deliveriesPerFinding: round(deliveries / run.published, 3),
     peakRssMb: c.peakRssMb,
     settled: c.settled,
     settlements: c.settlements,
-    outcomes: c.outcomes,
+    outcomes: run.outcomes,
+    ...(run.census && tx && c.outboxDrainedMs !== undefined
+      ? {
+          relay: {
+            outboxDrainedPerS: round(run.published / (c.outboxDrainedMs / 1000), 1),
+            outboxLeft: run.census.outboxLeft,
+            stateTxPer1k: per1k(Object.values(tx).reduce((a, b) => a + b, 0)),
+            stateTxPer1kByOp: Object.fromEntries(
+              Object.entries(tx)
+                .sort((a, b) => b[1] - a[1])
+                .map(([op, n]) => [op, per1k(n)]),
+            ),
+            ackOutcomes: c.outcomes,
+            stateRows: run.census.rows,
+            stateFileMb: round(run.census.fileMb + run.census.walMb, 2),
+          },
+        }
+      : {}),
   };
 }
 
 function summarise(runs: RunFigures[]): ConsumerFigures {
+  const relay = runs.flatMap((r) => (r.relay ? [r.relay] : []));
   return {
     findingsPerS: spread(runs.map((r) => r.findingsPerS)),
     cpuSPer1k: spread(runs.map((r) => r.cpuSPer1k)),
+    ackCpuSPer1k: spread(runs.map((r) => r.ackCpuSPer1k)),
     emulatorCpuSPer1k: spread(runs.map((r) => r.emulatorCpuSPer1k)),
     deliveriesPerFinding: spread(runs.map((r) => r.deliveriesPerFinding)),
+    ...(relay.length
+      ? {
+          outboxDrainedPerS: spread(relay.map((r) => r.outboxDrainedPerS)),
+          stateTxPer1k: spread(relay.map((r) => r.stateTxPer1k)),
+        }
+      : {}),
     perRep: runs,
   };
 }

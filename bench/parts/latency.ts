@@ -8,15 +8,30 @@ export interface LatencyRun {
   readonly offeredPerS: number;
   readonly achievedPerS: number;
   readonly published: number;
-  /** publish time (Pub/Sub's) → the message settled in the relay (onSettled), ms. */
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
+  /** Pub/Sub publish time → the message acked by the relay (onSettled), ms. */
+  readonly ackP50Ms: number;
+  readonly ackP95Ms: number;
+  readonly ackP99Ms: number;
+  readonly ackMaxMs: number;
+  /**
+   * Pub/Sub publish time → its Slack delivery recorded done by the dispatcher (`finished_at`,
+   * written right after the webhook answered), ms, over `postCount` findings posted.
+   */
+  readonly postP50Ms: number;
+  readonly postP95Ms: number;
+  readonly postP99Ms: number;
+  readonly postMaxMs: number;
+  readonly postCount: number;
+  /** The issue's target for postP99Ms: the window + 1.5 s. */
+  readonly postTargetMs: number;
   readonly settled: number;
   readonly deliveriesPerFinding: number;
   readonly slackMessages: number;
+  /** Committed state transactions per 1,000 findings (the dispatchers' polling included). */
+  readonly stateTxPer1k: number;
+  readonly cpuSPer1k: number;
   readonly settlements: Record<string, number>;
+  /** Final outcomes (the acks' `queued` replaced by the dispatchers' outcomes). */
   readonly outcomes: Record<string, number>;
 }
 
@@ -47,24 +62,36 @@ export async function runLatency(
       paced: { perSecond: options.perSecond, seconds: options.seconds },
       latencies: true,
     });
-    const latency = run.consumer.latencyMs!;
+    const ack = run.consumer.latencyMs!;
+    const post = run.consumer.postLatencyMs!;
     const deliveries = Object.values(run.consumer.settlements).reduce((a, b) => a + b, 0);
+    const tx = Object.values(run.consumer.stateTransactions ?? {}).reduce((a, b) => a + b, 0);
     runs.push({
       slackWindowMs: windowMs,
       offeredPerS: options.perSecond,
       achievedPerS: round(run.paced?.achievedPerSecond ?? 0, 1),
       published: run.published,
-      p50Ms: latency.p50,
-      p95Ms: latency.p95,
-      p99Ms: latency.p99,
-      maxMs: latency.max,
+      ackP50Ms: ack.p50,
+      ackP95Ms: ack.p95,
+      ackP99Ms: ack.p99,
+      ackMaxMs: ack.max,
+      postP50Ms: post.p50,
+      postP95Ms: post.p95,
+      postP99Ms: post.p99,
+      postMaxMs: post.max,
+      postCount: post.count,
+      postTargetMs: windowMs + 1_500,
       settled: run.consumer.settled,
       deliveriesPerFinding: round(deliveries / run.published, 3),
       slackMessages: run.outbound.slackMessages,
+      stateTxPer1k: round((tx / run.published) * 1000, 1),
+      cpuSPer1k: round((run.consumer.cpuS / run.published) * 1000, 3),
       settlements: run.consumer.settlements,
-      outcomes: run.consumer.outcomes,
+      outcomes: run.outcomes,
     });
-    options.log(`latency window ${windowMs} ms: p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
+    options.log(
+      `latency window ${windowMs} ms: ack p99 ${ack.p99} ms, post p50 ${post.p50} / p99 ${post.p99} ms (${post.count} posted)`,
+    );
   }
   return { perSecond: options.perSecond, seconds: options.seconds, runs };
 }

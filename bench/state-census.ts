@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** What a relay run left in its sqlite state file (STATE_URI) and its dry-run ledger (STORAGE_URI). */
+export interface StateCensus {
+  /** Size of the database file and of its WAL, MB. */
+  readonly fileMb: number;
+  readonly walMb: number;
+  /** Rows per table. */
+  readonly rows: Record<string, number>;
+  /** deliveries rows by state. */
+  readonly deliveries: { queued: number; done: number; deadLettered: number };
+  /** Entries still queued (the outbox left when the relay stopped). */
+  readonly outboxLeft: number;
+  /**
+   * Rows the dispatchers took (attempts > 0, or still queued): `channel:kind[:reason]` of their
+   * final outcome, `channel:queued` while waiting. Rows final at intake (attempts 0: a duplicate
+   * within the window) are left out: the ack's outcome already says so.
+   */
+  readonly dispatched: Record<string, number>;
+  /** JSON Lines objects of the dry-run ledger (plain `.jsonl` files), and their records by action. */
+  readonly ledgerObjects: number;
+  readonly ledgerRecords: { total: number; createIssue: number; commentIssue: number };
+}
+
+const TABLES = ['deliveries', 'windows', 'leases', 'kv', 'outbox_counts', 'meta'] as const;
+
+function ledgerFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join(dir, f));
+}
+
+/** Reads the state file read-only (the relay has stopped) and every ledger file under `ledgerDir`. */
+export function takeStateCensus(stateFile: string, ledgerDir: string): StateCensus {
+  const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 100) / 100;
+  const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+  const db = new DatabaseSync(stateFile, { readOnly: true, timeout: 1_000 });
+  try {
+    const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+    const rows: Record<string, number> = {};
+    for (const table of TABLES) rows[table] = count(`SELECT count(*) AS n FROM ${table}`);
+    const byState = (state: string) => count(`SELECT count(*) AS n FROM deliveries WHERE state = '${state}'`);
+    const dispatched: Record<string, number> = {};
+    const grouped = db
+      .prepare(
+        `SELECT channel, state, json_extract(outcome, '$.kind') AS kind,
+                json_extract(outcome, '$.reason') AS reason, count(*) AS n
+         FROM deliveries WHERE attempts > 0 OR state = 'queued'
+         GROUP BY channel, state, kind, reason`,
+      )
+      .all() as Array<{
+      channel: string;
+      state: string;
+      kind: string | null;
+      reason: string | null;
+      n: number;
+    }>;
+    for (const g of grouped) {
+      const key =
+        g.state === 'queued'
+          ? `${g.channel}:queued`
+          : `${g.channel}:${g.kind ?? g.state}${g.reason ? `:${g.reason}` : ''}`;
+      dispatched[key] = (dispatched[key] ?? 0) + Number(g.n);
+    }
+    const records = ledgerFiles(ledgerDir).flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as { action?: string }),
+    );
+    const createIssue = records.filter((r) => r.action === 'create-issue').length;
+    return {
+      fileMb: mb(size(stateFile)),
+      walMb: mb(size(`${stateFile}-wal`)),
+      rows,
+      deliveries: {
+        queued: byState('queued'),
+        done: byState('done'),
+        deadLettered: byState('dead-lettered'),
+      },
+      outboxLeft: byState('queued'),
+      dispatched,
+      ledgerObjects: ledgerFiles(ledgerDir).length,
+      ledgerRecords: { total: records.length, createIssue, commentIssue: records.length - createIssue },
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A run's final outcomes per finding and channel: what the ack said, with every `queued` replaced
+ * by what the dispatcher made of it (still `queued` if the outbox was not empty at the stop).
+ */
+export function finalOutcomes(
+  ackOutcomes: Record<string, number>,
+  census: StateCensus,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(ackOutcomes)) if (!key.endsWith(':queued')) out[key] = n;
+  for (const [key, n] of Object.entries(census.dispatched)) out[key] = (out[key] ?? 0) + n;
+  return out;
+}
