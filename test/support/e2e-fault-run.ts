@@ -21,6 +21,11 @@ export interface FaultPlan extends Omit<ScenarioOptions, 'count' | 'emulatorHost
   readonly workers?: number;
   /** Runs once the corpus is published, while the workers work: the fault, then its end. */
   readonly inject: (scenario: Scenario) => Promise<void>;
+  /**
+   * Start `inject` as publishing starts instead of after it (a fault that must hit intake: the
+   * workers ack about as fast as the test publishes, so intake is done when publishing is).
+   */
+  readonly injectWhilePublishing?: boolean;
   /** Bound for the whole corpus to finish after the fault. */
   readonly timeoutMs: number;
   /**
@@ -46,6 +51,8 @@ export async function runFaultScenario(plan: FaultPlan): Promise<FaultResult> {
   const scenario = await Scenario.start({ ...plan, count: plan.count ?? 2_000 });
   try {
     await scenario.startWorkers(plan.workers ?? 1);
+    const early = plan.injectWhilePublishing ? plan.inject(scenario) : undefined;
+    early?.catch(() => undefined); // awaited below
     await scenario.publish();
     // The emulator fails to redeliver some nacked messages and those of a killed worker: after the
     // fault, whatever stalls with a redelivery owed is published again (counted as `republished`).
@@ -54,7 +61,7 @@ export async function runFaultScenario(plan: FaultPlan): Promise<FaultResult> {
       ? scenario.redeliverWhenStalled(15_000, plan.timeoutMs, { stop: faultDone.signal, neverSettled: true })
       : Promise.resolve(0);
     try {
-      await plan.inject(scenario);
+      await (early ?? plan.inject(scenario));
     } finally {
       faultDone.abort();
       await rescuer;

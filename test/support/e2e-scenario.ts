@@ -110,6 +110,23 @@ export class Scenario {
     this.dlq = new DeadLetterCollector(pubsub, names.deadLetterSubscription);
   }
 
+  /**
+   * This (test) process's event-loop stalls over 50 ms, as [end, ms]: the stand-ins stamp each
+   * request when their handler runs here, so a stall makes a stamp late and the gap after it short.
+   */
+  readonly loopStalls: Array<[number, number]> = [];
+  private readonly stallTicker = (() => {
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const late = now - last - 20;
+      if (late > 50) this.loopStalls.push([Date.now(), Math.round(late)]);
+      last = now;
+    }, 20);
+    timer.unref();
+    return timer;
+  })();
+
   static async start(opts: ScenarioOptions): Promise<Scenario> {
     const names = uniqueNames(opts.name);
     const idPrefix = `${opts.name}-${names.suffix}`;
@@ -322,19 +339,39 @@ export class Scenario {
    * returned promise `released` resolves when the child has let go.
    */
   async holdWriteLock(ms: number): Promise<{ released: Promise<void> }> {
+    // Proof that the lock is held: a second connection of the child's, with no busy wait, is
+    // refused a write transaction (SQLITE_BUSY) right after BEGIN EXCLUSIVE and again just before
+    // COMMIT; otherwise the child exits non-zero and the scenario fails.
     const script = `
       const { DatabaseSync } = require('node:sqlite');
       const db = new DatabaseSync(process.argv[1], { timeout: 60000 });
+      const refused = () => {
+        const probe = new DatabaseSync(process.argv[1], { timeout: 0 });
+        try { probe.exec('BEGIN IMMEDIATE'); probe.exec('ROLLBACK'); return false; }
+        catch (e) { return /locked|busy/i.test(String(e && e.message)); }
+        finally { probe.close(); }
+      };
       db.exec('BEGIN EXCLUSIVE');
-      process.stdout.write('locked\\n');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); process.exit(0); }, Number(process.argv[2]));
+      if (!refused()) { process.stdout.write('NOT LOCKED\\n'); process.exit(3); }
+      process.stdout.write('locked ' + Date.now() + '\\n');
+      setTimeout(() => {
+        const still = refused();
+        db.exec('COMMIT'); db.close();
+        process.stdout.write((still ? 'released ' : 'LOST ') + Date.now() + '\\n');
+        process.exit(still ? 0 : 4);
+      }, Number(process.argv[2]));
     `;
     const child: ChildProcess = spawn(node, ['-e', script, this.dbPath, String(ms)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.lockers.push(child);
     let out = '';
-    const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const released = new Promise<void>((resolve, reject) =>
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`lock holder exited ${code}: ${out.trim()}`)),
+      ),
+    );
+    released.catch(() => undefined); // awaited by the caller
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d) => {
         out += String(d);
@@ -455,9 +492,21 @@ export class Scenario {
   async saveLogs(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     for (const w of this.workers) await writeFile(join(dir, `${w.name}.log`), w.output());
+    // What the stand-ins received, with their own receive stamps (epoch ms, in this process).
+    const github = this.github.requests.map((r) => ({
+      at: r.at,
+      method: r.method,
+      path: r.path,
+      status: r.status,
+    }));
+    await writeFile(join(dir, 'github-requests.json'), `${JSON.stringify(github)}\n`);
+    const slack = this.slack.received.map((r) => ({ at: r.at }));
+    await writeFile(join(dir, 'slack-received.json'), `${JSON.stringify(slack)}\n`);
+    await writeFile(join(dir, 'test-loop-stalls.json'), `${JSON.stringify(this.loopStalls)}\n`);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.stallTicker);
     for (const w of this.alive()) w.kill('SIGKILL');
     await Promise.all(this.workers.map((w) => w.exited));
     await this.dlq.close().catch(() => undefined);

@@ -171,7 +171,8 @@ export function addLogFigures(output: string, into: WorkerLogFigures): WorkerLog
     } else if (msg === 'github call') {
       into.githubCalls += 1;
       if (entry.ok !== true) into.githubFailed += 1;
-    } else if (msg === 'state store unavailable: waiting' || msg === 'state store unavailable: will retry') {
+    } else if (msg === 'state store unavailable: waiting') {
+      // Intake's enqueue stage only (src/pipeline/enqueue.ts); the GitHub sink's 'will retry' is a dispatcher's.
       into.storeUnavailable += 1;
     } else if (msg === 'dispatcher lease taken') {
       into.leasesTaken += 1;
@@ -207,6 +208,9 @@ export function lastSettlements(
   for (const output of outputs) {
     for (const line of output.split('\n')) {
       if (!line.includes('"findingId"') || line.includes('"queuedMs"')) continue;
+      // Only intake's settlement lines: its `outcome` lines and a nack's or dead letter's line with
+      // `settlement`. Other lines naming a finding (a dispatcher's sink waiting for the store) are not.
+      if (!line.includes('"message":"outcome"') && !line.includes('"settlement"')) continue;
       let entry: {
         time?: number;
         findingId?: string;
