@@ -162,7 +162,7 @@ describe('the safety matrix (CONTRACT §3)', () => {
     expect(resolveSlackMode(input({}), 'prod').label).toBe('PROD');
   });
 
-  it('state: needed whenever a channel is active; sqlite outside dev warns; firestore is not here yet', () => {
+  it('state: needed whenever a channel is active; sqlite outside dev warns; firestore is the fleet backend', () => {
     expect(resolveState(input({}), 'dev')).toMatchObject({ status: 'DISABLED', backend: 'none' });
     expect(resolveState(input({ githubOn: true }), 'dev')).toMatchObject({ status: 'MISCONFIGURED', backend: 'none' });
     const sqlite = { githubOn: true, state: 'sqlite:///var/lib/relay/state.db' };
@@ -171,7 +171,11 @@ describe('the safety matrix (CONTRACT §3)', () => {
     expect(resolveState(input(sqlite), 'staging')).toMatchObject({ status: 'ENABLED', backend: 'sqlite' });
     expect(resolveState(input(sqlite), 'staging').warning).toMatch(/persistent disk/);
     const slackOnly = { slackOn: true, webhook: true, state: 'firestore://-/(default)' };
-    expect(resolveState(input(slackOnly), 'dev')).toMatchObject({ status: 'MISCONFIGURED', backend: 'firestore' });
+    expect(resolveState(input(slackOnly), 'dev')).toMatchObject({ status: 'ENABLED', backend: 'firestore' });
+    expect(resolveState(input(slackOnly), 'dev').warning).toBeUndefined();
+    const fleet = { githubOn: true, state: 'firestore://my-project/relay-state' };
+    expect(resolveState(input(fleet), 'staging')).toMatchObject({ status: 'ENABLED', backend: 'firestore' });
+    expect(resolveState(input(fleet), 'staging').warning).toBeUndefined();
   });
 
   it('storage: a file:// store outside dev is MISCONFIGURED while GitHub is dry-run', () => {

@@ -150,8 +150,8 @@ export function resolveStorage(input: MatrixInput, env: DeploymentEnv): StorageR
 
 /**
  * STATE_URI holds claims, dedupe windows, the issue index and the outbox: every active channel
- * needs it (a message is acked only once its work is durable there). Firestore is the fleet
- * backend of the next version; until then only sqlite is usable.
+ * needs it (a message is acked only once its work is durable there): sqlite on one host, Firestore
+ * for a fleet.
  */
 export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResolution {
   const { uri } = input.state;
@@ -167,12 +167,7 @@ export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResol
     };
   }
   if (backend === 'firestore') {
-    return {
-      backend,
-      status: 'MISCONFIGURED',
-      reason: 'the Firestore state backend is not in this version yet: use sqlite:// for now',
-      uri,
-    };
+    return { backend, status: 'ENABLED', reason: 'Firestore (shared by the fleet)', uri };
   }
   return {
     backend,

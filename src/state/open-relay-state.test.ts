@@ -15,10 +15,14 @@ describe('openRelayState', () => {
     await state.close();
   });
 
-  it('says plainly that the Firestore backend is not there yet', async () => {
-    await expect(openRelayState('firestore://-/(default)', { cwd: root })).rejects.toThrow(
-      /Firestore backend is not in this version/,
-    );
+  it('opens firestore:// (the client connects on its first call)', async () => {
+    const state = await openRelayState('firestore://my-project/relay-state', { cwd: root });
+    expect(state.backend).toBe('firestore');
+    expect(state.location).toBe('firestore://my-project/relay-state');
+    await state.close();
+    const own = await openRelayState('firestore://-/(default)', { cwd: root });
+    expect(own.location).toBe('firestore://-/(default)');
+    await own.close();
   });
 
   it('refuses an invalid uri', async () => {
