@@ -1,6 +1,7 @@
 # The APIs this module uses. Disabling them on destroy would break anything else in the project.
 resource "google_project_service" "apis" {
   for_each = toset([
+    "firestore.googleapis.com",
     "iam.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",

@@ -1,10 +1,13 @@
-# finding-relay on Google Cloud: Pub/Sub (pubsub.tf), the ledger and state bucket (storage.tf),
+# finding-relay on Google Cloud: Pub/Sub (pubsub.tf), the ledger bucket (storage.tf), the state
+# database (firestore.tf),
 # Secret Manager (secrets.tf), the worker's identity (iam.tf) and Cloud Run (cloud_run.tf).
 
 locals {
   labels = merge({ app = "finding-relay", environment = var.environment }, var.labels)
 
   bucket_name = coalesce(var.bucket_name, "${var.project_id}-finding-relay-${var.environment}")
+
+  firestore_database = coalesce(var.firestore_database, "finding-relay-${var.environment}")
 
   # The ledger lives at ledger/ENV/… under STORAGE_URI; state at state/ENV/… (never expired).
   ledger_prefix = "${var.storage_prefix}/ledger/"
@@ -24,6 +27,7 @@ locals {
     DEAD_LETTER_SUBSCRIPTION      = google_pubsub_subscription.dead_letter_inspect.name
     MAX_DELIVERY_ATTEMPTS         = tostring(var.max_delivery_attempts)
     STORAGE_URI                   = "gs://${google_storage_bucket.state.name}/${var.storage_prefix}"
+    STATE_URI                     = "firestore://${var.project_id}/${google_firestore_database.state.name}"
     SLACK_NOTIFICATIONS_ENABLED   = tostring(var.slack_notifications_enabled)
     SLACK_ENABLE_STAGING          = tostring(var.slack_enable_staging)
     SLACK_ENABLE_PROD             = tostring(var.slack_enable_prod)

@@ -106,6 +106,24 @@ variable "dead_letter_retention" {
   default     = "604800s"
 }
 
+# --- Firestore (the worker's state) ------------------------------------------------------------
+
+variable "firestore_database" {
+  description = "Firestore database of the worker's state (STATE_URI=firestore://PROJECT/DATABASE); default finding-relay-ENV."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.firestore_database == null || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", coalesce(var.firestore_database, "x")))
+    error_message = "firestore_database is 4 to 63 lower-case letters, digits or '-', from a letter to a letter or digit."
+  }
+}
+
+variable "firestore_location" {
+  description = "Location of the Firestore database (a region or multi-region such as nam5); default the region."
+  type        = string
+  default     = null
+}
+
 # --- Storage ---------------------------------------------------------------------------------
 
 variable "bucket_name" {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EXPIRING_COLLECTIONS } from '../../src/state/firestore-documents.js';
 import { SECRET_VARIABLES, unknownVariables } from './known-variables.js';
 import {
   type Body,
@@ -257,18 +258,31 @@ describe('terraform: Pub/Sub with dead-lettering that works on Google Cloud', ()
 });
 
 describe('terraform: least privilege and the bucket', () => {
-  it('grants nothing project-wide', () => {
-    const projectWide = Object.keys(tf.resources).filter((type) => /^google_project_iam_/.test(type));
-    expect(projectWide).toEqual([]);
+  it('grants nothing project-wide: the one project grant is conditioned on the state database', () => {
+    const projectWide = Object.entries(tf.resources)
+      .filter(([type]) => /^google_project_iam_/.test(type))
+      .flatMap(([type, byName]) =>
+        Object.entries(byName).map(([name, body]) => ({ ref: `${type}.${name}`, body })),
+      );
+    expect(projectWide.map((g) => g.ref)).toEqual(['google_project_iam_member.worker_firestore']);
+    // Firestore has no per-database IAM resource: the condition names the database.
+    expect(block(projectWide[0]!.body, 'condition').expression).toBe(
+      'resource.name == "projects/${var.project_id}/databases/${google_firestore_database.state.name}"',
+    );
   });
 
-  it("the worker's account holds exactly its five grants, each on one resource", () => {
+  it("the worker's account holds exactly its six grants, each on one resource", () => {
     const grants: string[] = [];
     for (const [type, byName] of Object.entries(tf.resources)) {
       if (!type.endsWith('_iam_member')) continue;
       for (const body of Object.values(byName)) {
         if (body.member !== hcl('local.worker_member')) continue;
-        const target = body.topic ?? body.subscription ?? body.bucket ?? body.secret_id ?? body.name;
+        const target =
+          body.topic ??
+          body.subscription ??
+          body.bucket ??
+          body.secret_id ??
+          (body.condition ? block(body, 'condition').expression : body.name);
         grants.push(`${body.role} on ${target}`);
       }
     }
@@ -279,8 +293,25 @@ describe('terraform: least privilege and the bucket', () => {
         `roles/storage.objectAdmin on ${hcl('google_storage_bucket.state.name')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.slack_webhook_url.id')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.github_token.id')}`,
+        'roles/datastore.user on resource.name == "projects/${var.project_id}/databases/${google_firestore_database.state.name}"',
       ].sort(),
     );
+  });
+
+  it('the state is a native-mode Firestore database, its expiring collections under TTL policies', () => {
+    const db = tf.resources.google_firestore_database!.state!;
+    expect(db.type).toBe('FIRESTORE_NATIVE');
+    expect(workerEnv.STATE_URI).toBe(
+      `firestore://${hcl('var.project_id')}/${hcl('google_firestore_database.state.name')}`,
+    );
+    const ttl = tf.resources.google_firestore_field!.expire_at_ttl!;
+    expect(ttl.field).toBe('expireAt');
+    expect(ttl.for_each).toBe(hcl('toset(local.firestore_expiring_collections)'));
+    expect(block(ttl, 'ttl_config')).toBeDefined();
+    expect(tf.locals.firestore_expiring_collections).toEqual([...EXPIRING_COLLECTIONS]);
+    // The composite indexes of the backend's queries are declared.
+    const indexes = tf.resources.google_firestore_index!;
+    expect(Object.keys(indexes).sort()).toEqual(['deliveries_due', 'deliveries_oldest']);
   });
 
   it('the bucket has uniform access and expires old ledger objects only', () => {
