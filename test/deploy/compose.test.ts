@@ -46,7 +46,15 @@ const RELAY_SERVICES = ['setup', 'worker', 'publish'];
 
 describe('docker compose: the services of the local sandbox', () => {
   it('has the emulator, fake-gcs-server, the sandbox, setup, the worker and publish', () => {
-    expect(Object.keys(services).sort()).toEqual(['gcs', 'publish', 'pubsub', 'sandbox', 'setup', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'firestore',
+      'gcs',
+      'publish',
+      'pubsub',
+      'sandbox',
+      'setup',
+      'worker',
+    ]);
   });
 
   it('pins every image it pulls by digest and says how to update them (its own images are built here)', () => {
@@ -65,6 +73,17 @@ describe('docker compose: the services of the local sandbox', () => {
     expect(pubsub.command?.slice(0, 5)).toEqual(['gcloud', 'beta', 'emulators', 'pubsub', 'start']);
     expect(pubsub.command).toContain('--host-port=0.0.0.0:8085');
     expect(pubsub.healthcheck?.test?.join(' ')).toContain('8085');
+  });
+
+  it("runs the official Firestore emulator on 0.0.0.0:8086, the worker's state on it", () => {
+    const firestore = service('firestore');
+    expect(firestore.image).toBe(service('pubsub').image);
+    expect(firestore.command?.slice(0, 4)).toEqual(['gcloud', 'emulators', 'firestore', 'start']);
+    expect(firestore.command).toContain('--host-port=0.0.0.0:8086');
+    expect(firestore.healthcheck?.test?.join(' ')).toContain('8086');
+    expect((firestore.ports ?? []).map((p) => port(p).target)).toContain(8086);
+    expect(env('worker').FIRESTORE_EMULATOR_HOST).toBe('firestore:8086');
+    expect(env('worker').STATE_URI).toBe('firestore://finding-relay-local/(default)');
   });
 
   it('runs fake-gcs-server over http on 4443 with the bucket the worker uses', () => {
@@ -175,6 +194,7 @@ describe('docker compose: order', () => {
   it('the worker starts only after setup completed', () => {
     expect(service('worker').depends_on?.setup).toEqual({ condition: 'service_completed_successfully' });
     expect(service('worker').depends_on?.sandbox).toEqual({ condition: 'service_healthy' });
+    expect(service('worker').depends_on?.firestore).toEqual({ condition: 'service_healthy' });
     expect(service('worker').command).toEqual(['worker']);
   });
 

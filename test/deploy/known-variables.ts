@@ -2,12 +2,13 @@ import { INVENTORY } from '../../src/config/inventory.js';
 
 /**
  * Variables outside the inventory that finding-relay or its libraries honour: the Cloud Storage
- * client reads STORAGE_EMULATOR_HOST itself; the app reads HTTP_HOST and LOG_PRETTY at its edge;
+ * and Firestore clients read STORAGE_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST themselves; the app reads HTTP_HOST and LOG_PRETTY at its edge;
  * NODE_ENV is set by the image.
  */
 export const HONOURED_EXTRAS = [
   'PUBSUB_EMULATOR_HOST',
   'STORAGE_EMULATOR_HOST',
+  'FIRESTORE_EMULATOR_HOST',
   'HTTP_HOST',
   'LOG_PRETTY',
   'NODE_ENV',
