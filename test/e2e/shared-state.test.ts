@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SHORT_LEASES, untilIssues } from '../support/e2e-fault-run.js';
 import type { InvariantReport } from '../support/e2e-invariants.js';
@@ -16,6 +18,8 @@ import type { Env } from '../support/relay-harness.js';
  */
 
 const COUNT = 2_000;
+const logsDir = (name: string) =>
+  join(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts', 'e2e', 'logs', name);
 /** GitHub at 1 write/s: only critical findings of one repo go there (~80), the rest are dropped by the route. */
 const GITHUB_REPO = 'acme/api';
 const PACED: Env = {
@@ -45,8 +49,9 @@ function expectInvariants(report: InvariantReport, scenario: Scenario, figures: 
   );
   expect(report.github.issues).toBe(groups.size);
   expect(report.github.openIssues).toBe(groups.size);
-  // Pace, fleet-wide: GitHub writes ≥ 1 s apart (checked as a violation above); Slack ≥ ~1 s.
-  expect(figures.pace.githubMinGapMs).toBeGreaterThanOrEqual(750);
+  // Pace, fleet-wide: GitHub writes ≥ 1 s apart as the stand-in saw them, less 50 ms of jitter,
+  // unless a stall of this process made a stamp late (checked as a violation above); Slack ≥ ~1 s.
+  expect(figures.pace.githubMinGapUnexplainedMs).toBeGreaterThanOrEqual(950);
   expect(figures.pace.slackGapsUnder900).toBe(0);
   // The point of the outbox: every message was acked long before the last issue was written.
   expect(figures.lastAckMs).toBeDefined();
@@ -79,10 +84,11 @@ describe('shared state across worker processes (issues 5, 14)', () => {
       expect(figures.workerLogs.nacked).toBe(0);
       console.info(
         `[shared-state] ${COUNT} findings: last ack ${seconds(figures.lastAckMs)}, last GitHub write ${seconds(figures.lastGithubWriteMs)}, settled ${seconds(figures.settledMs)}; ` +
-          `${figures.slack.accepted} Slack digests (min gap ${figures.pace.slackMinGapMs} ms), ${figures.github.issues} issues, ${figures.pace.githubWrites} GitHub writes (min gap ${figures.pace.githubMinGapMs} ms), ` +
+          `${figures.slack.accepted} Slack digests (min gap ${figures.pace.slackMinGapMs} ms), ${figures.github.issues} issues, ${figures.pace.githubWrites} GitHub writes (min gap ${figures.pace.githubMinGapMs} ms as stamped, ${figures.pace.githubMinGapUnexplainedMs} ms not explained by a stall here), ` +
           `${figures.workerLogs.redelivered} redelivered, ${republished} published again`,
       );
     } finally {
+      await scenario.saveLogs(logsDir(scenario.opts.name)).catch(() => undefined);
       await scenario.close();
     }
   }, 300_000);
@@ -122,6 +128,7 @@ describe('shared state across worker processes (issues 5, 14)', () => {
           `repeats ${JSON.stringify(report.repeats)}; leases taken ${figures.workerLogs.leasesTaken}; ${republished} published again; notes: ${report.notes.join(' | ')}`,
       );
     } finally {
+      await scenario.saveLogs(logsDir(scenario.opts.name)).catch(() => undefined);
       await scenario.close();
     }
   }, 300_000);

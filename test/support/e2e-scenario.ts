@@ -111,7 +111,7 @@ export class Scenario {
   }
 
   /**
-   * This (test) process's event-loop stalls over 50 ms, as [end, ms]: the stand-ins stamp each
+   * This (test) process's event-loop stalls over 10 ms, as [end, ms]: the stand-ins stamp each
    * request when their handler runs here, so a stall makes a stamp late and the gap after it short.
    */
   readonly loopStalls: Array<[number, number]> = [];
@@ -120,7 +120,7 @@ export class Scenario {
     const timer = setInterval(() => {
       const now = performance.now();
       const late = now - last - 20;
-      if (late > 50) this.loopStalls.push([Date.now(), Math.round(late)]);
+      if (late > 10) this.loopStalls.push([Date.now(), Math.round(late)]);
       last = now;
     }, 20);
     timer.unref();
@@ -398,6 +398,7 @@ export class Scenario {
       slackReceived: this.slack.received,
       githubRequests: this.github.requests,
       ...(interval >= 1_000 ? { githubMinGapMs: 1_000 } : {}),
+      loopStalls: this.loopStalls,
       allowedRepeats: killed,
       slackLabel: 'DEV',
       githubEffects: githubEffects(this.github, this.repos),
