@@ -28,16 +28,20 @@ export class WritePacer {
   /** Resolves when one write may go; rejects with WriteWaitTooLongError (nothing taken) or the abort reason. */
   acquire(opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<void> {
     const turn = this.queue.then(async () => {
-      // Re-checked after every sleep: the previous write may have been sent late (`sending`) or a
-      // pause set meanwhile. A wait longer than allowed is refused before anything is taken.
       for (;;) {
         opts.signal?.throwIfAborted();
-        const wait = Math.max(0, this.nextAt - this.clock.now());
-        if (wait === 0) break;
+        const slot = this.nextAt;
+        const wait = Math.max(0, slot - this.clock.now());
         if (wait > (opts.maxWaitMs ?? Number.POSITIVE_INFINITY)) throw new WriteWaitTooLongError(wait);
-        await this.clock.sleep(wait, opts.signal);
+        if (wait > 0) await this.clock.sleep(wait, opts.signal);
+        // Waited again only if the slot moved meanwhile (`sending` of the previous write, or a
+        // pause): a clock that does not move while sleeping, as in tests, never spins here.
+        if (this.nextAt <= slot) {
+          // Granted late (a late timer): the interval runs from now, not from the planned slot.
+          this.nextAt = Math.max(slot, this.clock.now()) + this.minIntervalMs;
+          return;
+        }
       }
-      this.nextAt = this.clock.now() + this.minIntervalMs;
     });
     this.queue = turn.catch(() => undefined);
     return turn;
