@@ -78,4 +78,12 @@ describe('WritePacer measures from the moment a write goes out', () => {
     }
     expect(granted.slice(1).map((g, i) => g - granted[i]!)).toEqual([1_150, 1_150, 1_150]);
   });
+
+  it('a clock that does not move while sleeping (as in tests) is not waited on again and again', async () => {
+    const clock: Clock = { now: () => 5_000, sleep: async () => undefined };
+    const pacer = new WritePacer(clock, 1_000);
+    await pacer.acquire();
+    await pacer.acquire(); // waits its 1,000 ms once, and goes
+    expect(pacer.waitMs()).toBe(1_000 + 1_000);
+  });
 });
