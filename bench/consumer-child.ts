@@ -4,6 +4,7 @@
  * this process's stdout) or a bare subscriber with the same client and flow control that only
  * acks. Started by consumer.ts with an IPC channel; reports one ConsumerResult and exits.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeWorker } from '../src/app/compose.js';
@@ -63,6 +64,8 @@ async function run(start: ConsumerStart): Promise<void> {
   const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const settledIds = new Set<string>();
   const settlements: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
@@ -191,6 +194,13 @@ async function run(start: ConsumerStart): Promise<void> {
     db.close();
   }
   const cpu = process.cpuUsage(cpuAtStart);
+  loopDelay.disable();
+  const ms = (ns: number) => round(ns / 1e6, 1);
+  const eventLoopDelayMs = {
+    p50: ms(loopDelay.percentile(50)),
+    p99: ms(loopDelay.percentile(99)),
+    max: ms(loopDelay.max),
+  };
   if (sampler) {
     clearInterval(sampler);
     sample();
@@ -212,6 +222,7 @@ async function run(start: ConsumerStart): Promise<void> {
     cpuS: round((cpu.user + cpu.system) / 1e6, 3),
     ackCpuS: round((ackCpu.user + ackCpu.system) / 1e6, 3),
     peakRssMb: mb(peakRss),
+    eventLoopDelayMs,
     samples,
     ...(start.latencies ? { latencyMs: percentilesOf(latencies) } : {}),
     ...(stateFile

@@ -52,6 +52,8 @@ export interface ConsumerResult {
   readonly ackCpuS: number;
   /** Peak RSS until the last ack (bare) or the outbox emptied (relay). */
   readonly peakRssMb: number;
+  /** The consumer's event-loop delay (perf_hooks, 10 ms resolution) over the same span, ms. */
+  readonly eventLoopDelayMs: { p50: number; p99: number; max: number };
   readonly samples: Sample[];
   /** publish→settle (ack) percentiles (ms), when asked. */
   readonly latencyMs?: Percentiles;

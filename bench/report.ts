@@ -101,6 +101,7 @@ export function formatReport(r: BenchResults): string {
           'Slack msgs',
           'state tx / 1k',
           'CPU s / 1k',
+          'loop delay p99/max ms',
           'deliv./finding',
         ],
         l.runs.map((run) => [
@@ -116,9 +117,11 @@ export function formatReport(r: BenchResults): string {
           num(run.slackMessages),
           num(run.stateTxPer1k, 1),
           num(run.cpuSPer1k, 3),
+          `${num(run.eventLoopDelayP99Ms)}/${num(run.eventLoopDelayMaxMs)}`,
           num(run.deliveriesPerFinding, 2),
         ]),
       ),
+      `   bare subscriber at the same rate: ack p50 ${num(l.bare.ackP50Ms)} ms, p99 ${num(l.bare.ackP99Ms)} ms, max ${num(l.bare.ackMaxMs)} ms (event-loop delay p99 ${num(l.bare.eventLoopDelayP99Ms)} ms)`,
     );
   }
   if (r.backlog) {

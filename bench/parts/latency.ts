@@ -30,6 +30,9 @@ export interface LatencyRun {
   /** Committed state transactions per 1,000 findings (the dispatchers' polling included). */
   readonly stateTxPer1k: number;
   readonly cpuSPer1k: number;
+  /** The relay process's event-loop delay over the run (10 ms resolution), ms. */
+  readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
   readonly settlements: Record<string, number>;
   /** Final outcomes (the acks' `queued` replaced by the dispatchers' outcomes). */
   readonly outcomes: Record<string, number>;
@@ -38,6 +41,8 @@ export interface LatencyRun {
 export interface LatencyFigures {
   readonly perSecond: number;
   readonly seconds: number;
+  /** The bare subscriber (ack at once) at the same rate: the floor of publish → ack here. */
+  readonly bare: { ackP50Ms: number; ackP99Ms: number; ackMaxMs: number; eventLoopDelayP99Ms: number };
   readonly runs: LatencyRun[];
 }
 
@@ -55,11 +60,21 @@ export async function runLatency(
   corpus: Corpus,
   options: LatencyOptions,
 ): Promise<LatencyFigures> {
+  const paced = { perSecond: options.perSecond, seconds: options.seconds };
+  const bareRun = await runConsumer(ctx, 'bare', corpus.messages, { paced, latencies: true });
+  const bareAck = bareRun.consumer.latencyMs!;
+  const bare = {
+    ackP50Ms: bareAck.p50,
+    ackP99Ms: bareAck.p99,
+    ackMaxMs: bareAck.max,
+    eventLoopDelayP99Ms: bareRun.consumer.eventLoopDelayMs.p99,
+  };
+  options.log(`latency bare subscriber: ack p50 ${bareAck.p50} / p99 ${bareAck.p99} ms`);
   const runs: LatencyRun[] = [];
   for (const windowMs of options.windowsMs) {
     const run = await runConsumer(ctx, 'relay', corpus.messages, {
       env: { ...options.relayEnv, SLACK_BATCH_WINDOW_MS: String(windowMs) },
-      paced: { perSecond: options.perSecond, seconds: options.seconds },
+      paced,
       latencies: true,
     });
     const ack = run.consumer.latencyMs!;
@@ -86,6 +101,8 @@ export async function runLatency(
       slackMessages: run.outbound.slackMessages,
       stateTxPer1k: round((tx / run.published) * 1000, 1),
       cpuSPer1k: round((run.consumer.cpuS / run.published) * 1000, 3),
+      eventLoopDelayP99Ms: run.consumer.eventLoopDelayMs.p99,
+      eventLoopDelayMaxMs: run.consumer.eventLoopDelayMs.max,
       settlements: run.consumer.settlements,
       outcomes: run.outcomes,
     });
@@ -93,5 +110,5 @@ export async function runLatency(
       `latency window ${windowMs} ms: ack p99 ${ack.p99} ms, post p50 ${post.p50} / p99 ${post.p99} ms (${post.count} posted)`,
     );
   }
-  return { perSecond: options.perSecond, seconds: options.seconds, runs };
+  return { perSecond: options.perSecond, seconds: options.seconds, bare, runs };
 }

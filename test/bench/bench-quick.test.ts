@@ -116,6 +116,8 @@ describe('npm run bench -- --quick', () => {
 
     // 2. Latency: both window settings, ack and post percentiles in order.
     expect(latency.runs.map((r) => r.slackWindowMs)).toEqual([0, 5000]);
+    expect(latency.bare.ackP50Ms).toBeLessThanOrEqual(latency.bare.ackP99Ms);
+    expect(latency.bare.ackP99Ms).toBeLessThanOrEqual(latency.bare.ackMaxMs);
     for (const run of latency.runs) {
       expect(run.published).toBe(latency.perSecond * latency.seconds);
       expect(run.settled).toBe(run.published);
@@ -131,6 +133,7 @@ describe('npm run bench -- --quick', () => {
       expect(run.postP50Ms).toBeGreaterThanOrEqual(run.ackP50Ms);
       expect(run.postTargetMs).toBe(run.slackWindowMs + 1500);
       expect(run.stateTxPer1k).toBeGreaterThan(0);
+      expect(run.eventLoopDelayP99Ms).toBeLessThanOrEqual(run.eventLoopDelayMaxMs);
     }
 
     // 3. Backlog: the bare subscriber and the relay each drained it completely, with memory series.
