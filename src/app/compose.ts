@@ -20,7 +20,7 @@ import { resolveState, resolveStorage } from '../policy/safety-matrix.js';
 import { createPubSubClient } from '../pubsub/client.js';
 import { publishDeadLetter } from '../pubsub/dead-letter.js';
 import { openRelayState } from '../state/open-relay-state.js';
-import type { RelayState } from '../state/relay-state.js';
+import type { Completion, OutboxEntry, RelayState } from '../state/relay-state.js';
 import { recordCompletion } from './completion-report.js';
 import { createGitHubChannel } from './github-channel.js';
 import { doneRetentionMs, startHousekeeping } from './housekeeping.js';
@@ -42,6 +42,8 @@ export interface ComposeOptions {
   maxMessages?: number;
   drainTimeoutMs?: number;
   onSettled?: (envelope: Envelope, settlement: Settlement) => void;
+  /** Called once a dispatcher's completion is recorded (after logs and metrics): `npm run dev` prints from here. */
+  onCompleted?: (entry: OutboxEntry, completion: Completion) => void;
 }
 
 export interface ComposedWorker {
@@ -147,8 +149,10 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
           clock,
           log,
           ...parts,
-          onCompleted: (entry, completion) =>
-            recordCompletion(entry, completion, { metrics, outcomes, log, clock }),
+          onCompleted: (entry, completion) => {
+            recordCompletion(entry, completion, { metrics, outcomes, log, clock });
+            opts.onCompleted?.(entry, completion);
+          },
         }),
       );
     };

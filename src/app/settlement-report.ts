@@ -51,8 +51,9 @@ export function recordSettlement(
   if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });
   for (const [channel, outcome] of envelope.outcomes) {
     metrics.outcomes.inc(outcomeLabels(channel, outcome));
-    // One line per finding per channel; a failure is a warning (it is retried or dead-lettered).
-    log[isFinal(outcome) ? 'info' : 'warn'](
+    // One line per finding per channel; a failure is a warning (it is retried or dead-lettered);
+    // `queued` is the normal way in (its dispatcher logs the final outcome).
+    log[isFinal(outcome) || outcome.kind === 'queued' ? 'info' : 'warn'](
       {
         findingId: finding?.id,
         agent: finding?.source.agent,

@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSlackStandIn } from '../../test/support/slack-stand-in.js';
+import { completionOutcome } from '../app/completion-report.js';
 import { composeWorker } from '../app/compose.js';
 import { describeSettlement } from '../app/settlement-report.js';
 import { validateJsonLines } from '../cli/publish.js';
 import { formatConfigIssues, loadConfig } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
+import type { Settlement } from '../pipeline/settle.js';
+import type { Envelope } from '../pipeline/types.js';
 import { createPubSubClient } from '../pubsub/client.js';
 import {
   EmulatorNotFoundError,
@@ -125,6 +128,18 @@ async function main(): Promise<number> {
   const settled = new Promise<void>((resolve) => {
     allSettled = resolve;
   });
+  const inFlight = new Map<string, { envelope: Envelope; settlement: Settlement }>();
+  const printIfFinal = (envelope: Envelope, settlement: Settlement) => {
+    if ([...envelope.outcomes.values()].some((o) => o.kind === 'queued')) return;
+    say(
+      `  ${envelope.finding?.severity.padEnd(8) ?? 'invalid '} ${describeSettlement(envelope, settlement)}`,
+    );
+    if (envelope.finding && settlement.kind !== 'nack') {
+      inFlight.delete(envelope.finding.id);
+      waiting.delete(envelope.finding.id);
+    }
+    if (waiting.size === 0) allSettled();
+  };
   const worker = await composeWorker(result, {
     env,
     log: createLogger({
@@ -132,19 +147,25 @@ async function main(): Promise<number> {
       secrets: [config.slack.webhookUrl, config.github.token],
       pretty: true,
     }),
+    // A finding's line is printed once every channel is final: at intake, or when its queued
+    // channels' dispatchers have finished them (a digest window, GitHub's pace).
     onSettled: (envelope, settlement) => {
-      say(
-        `  ${envelope.finding?.severity.padEnd(8) ?? 'invalid '} ${describeSettlement(envelope, settlement)}`,
-      );
-      if (envelope.finding && settlement.kind !== 'nack') waiting.delete(envelope.finding.id);
-      if (waiting.size === 0) allSettled();
+      if (!envelope.finding || settlement.kind === 'nack') return printIfFinal(envelope, settlement);
+      inFlight.set(envelope.finding.id, { envelope, settlement });
+      printIfFinal(envelope, settlement);
+    },
+    onCompleted: (entry, completion) => {
+      const held = inFlight.get(entry.eventId);
+      if (!held || completion.kind === 'retry') return;
+      held.envelope.outcomes.set(entry.channel, completionOutcome(completion));
+      printIfFinal(held.envelope, held.settlement);
     },
   });
   stopAll.push(() => worker.stop());
   say(
     `  worker: slack ${worker.config.slack.notificationsEnabled ? 'on' : 'off'}, status page http://127.0.0.1:${worker.httpPort}/`,
   );
-  say(`  ledger and state: ${config.storage.uri}`);
+  say(`  ledger: ${config.storage.uri}  state: ${config.state.uri}`);
   say(`publishing ${examples.findings.length} example findings…`);
   await publishFindings(pubsub.topic(config.pubsub.findingsTopic), examples.findings);
 

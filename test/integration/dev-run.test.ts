@@ -46,7 +46,9 @@ describe('npm run dev', () => {
     expect(output).toContain('all examples settled.');
     expect(output).toMatch(/\[slack sandbox\] \[DEV\] /);
     // The dev ledger lands under the working directory, as .env.example says.
-    expect(output).toContain(`ledger and state: file://${cwd}/.finding-relay`);
+    expect(output).toContain(
+      `ledger: file://${cwd}/.finding-relay  state: sqlite://${cwd}/.finding-relay/state.db`,
+    );
 
     // `ledger show` renders what GitHub dry-run would have created, from the same store.
     const ledger = spawnSync(
