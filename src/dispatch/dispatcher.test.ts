@@ -105,6 +105,73 @@ describe('a leased dispatcher', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
+  it('a holder that loses its lease mid-cycle starts no new request while the new holder sends', async () => {
+    const { clock, advance, state, start } = setup();
+    const sends: Array<{ holder: string; id: string; at: number }> = [];
+    // Sends its entries one a second, as the GitHub dispatcher does, and stops when told to.
+    const oneASecond =
+      (holder: string): CycleHandler =>
+      async (entries, signal) => {
+        const done: OutboxEntry[] = [];
+        for (const e of entries) {
+          if (signal.aborted) break;
+          sends.push({ holder, id: e.eventId, at: clock.now() });
+          done.push(e);
+          await clock.sleep(1_000).catch(() => undefined);
+        }
+        return sent(done);
+      };
+    await state.enqueue(
+      Array.from({ length: 10 }, (_, i) => request(String(i + 1))),
+      1_000_000,
+    );
+    const a = start('a', oneASecond('a'));
+    await advance(2_500);
+    // a's lease is gone (its renewals failed past it, say) and b holds it now: b takes the
+    // entries a has not recorded yet.
+    await state.releaseLease(TARGET, 'a');
+    const b = start('b', oneASecond('b'));
+    await advance(1);
+    const takenOver = clock.now();
+    await advance(20_000);
+    const aAfter = sends.filter((s) => s.holder === "a" && s.at > takenOver);
+    // a notices at its next renewal (a third of the lease) and finishes only what is in flight.
+    expect(aAfter.length).toBeLessThanOrEqual(2);
+    expect(sends.filter((s) => s.holder === 'b').length).toBeGreaterThan(0);
+    expect(new Set(sends.map((s) => s.id)).size).toBe(10);
+    expect(a.leased()).toBe(false);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it('a holder whose renewals fail for a whole lease starts no new request', async () => {
+    const { clock, advance, state, start } = setup();
+    const sends: number[] = [];
+    await state.enqueue(
+      Array.from({ length: 20 }, (_, i) => request(String(i + 1))),
+      1_000_000,
+    );
+    const a = start('a', async (entries, signal) => {
+      const done: OutboxEntry[] = [];
+      for (const e of entries) {
+        if (signal.aborted) break;
+        sends.push(clock.now());
+        done.push(e);
+        await clock.sleep(1_000).catch(() => undefined);
+      }
+      return sent(done);
+    });
+    await advance(1_500);
+    state.setUnavailable(true); // renewals fail from here on
+    const down = clock.now();
+    await advance(12_000);
+    // The lease (6 s) ran out unrenewed by about 6 s after the last renewal: nothing new after it.
+    expect(sends.filter((t) => t > down + 6_000 + 1_000)).toEqual([]);
+    state.setUnavailable(false);
+    await advance(30_000);
+    expect(await state.deliveries('20')).toMatchObject([{ state: 'done' }]);
+    await a.stop();
+  });
+
   it('waits out a store outage before it reports a completion, and records it once the store answers', async () => {
     const { clock, advance, state } = setup();
     const completed: string[] = [];

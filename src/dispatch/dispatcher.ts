@@ -61,10 +61,10 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
     if (!leased) return pause(Math.max(250, Math.floor(opts.leaseMs / 3)));
     if (taken.entries.length === 0) return pause(opts.intervalMs);
 
-    const renewal = keepRenewing();
+    const renewal = keepRenewing(clock.now());
     let completions: Completion[];
     try {
-      completions = await opts.handle(taken.entries, stopping.signal);
+      completions = await opts.handle(taken.entries, AbortSignal.any([stopping.signal, renewal.lost]));
     } finally {
       renewal.stop();
     }
@@ -72,19 +72,35 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
     return pause(opts.intervalMs);
   }
 
-  /** Renews the lease every third of it while a cycle's requests are in flight. */
-  function keepRenewing() {
+  /**
+   * Renews the lease every third of it while a cycle's requests are in flight. If the lease is
+   * lost (another worker holds it, or renewals failed until it expired), `lost` aborts: the cycle
+   * finishes the requests in flight and starts no new one, since the new holder takes the same
+   * entries.
+   */
+  function keepRenewing(takenAt: number) {
     const done = new AbortController();
+    const lost = new AbortController();
+    let renewedAt = takenAt;
+    const loseIt = (why: string) => {
+      log.warn({ target, why }, 'dispatcher: lease lost mid-cycle; no new requests');
+      lost.abort(new Error(`dispatcher lease lost: ${why}`));
+    };
     void (async () => {
-      while (!done.signal.aborted) {
+      while (!done.signal.aborted && !lost.signal.aborted) {
         await clock.sleep(Math.max(100, Math.floor(opts.leaseMs / 3)), done.signal).catch(() => undefined);
         if (done.signal.aborted) return;
-        await state.takeDue(lease, target, 0, clock.now()).catch((error: unknown) => {
+        const at = clock.now();
+        try {
+          if ((await state.takeDue(lease, target, 0, at)).leased) renewedAt = at;
+          else loseIt('another worker holds it');
+        } catch (error) {
           log.warn({ target, err: describe(error) }, 'dispatcher: could not renew its lease');
-        });
+          if (clock.now() >= renewedAt + opts.leaseMs) loseIt('not renewed within the lease');
+        }
       }
     })();
-    return { stop: () => done.abort() };
+    return { stop: () => done.abort(), lost: lost.signal };
   }
 
   /** The side effects happened: their records are worth waiting for through a store outage. */

@@ -19,10 +19,14 @@ export function manualClock(start = 0) {
         if (signal?.aborted) return reject(signal.reason);
         const timer = { at: t + ms, resolve };
         timers.push(timer);
+        // Only while it is pending: the signal of a sleep that already ended may abort later,
+        // and must not take another sleeper's timer (indexOf -1 would splice the last one).
         signal?.addEventListener(
           'abort',
           () => {
-            timers.splice(timers.indexOf(timer), 1);
+            const i = timers.indexOf(timer);
+            if (i < 0) return;
+            timers.splice(i, 1);
             reject(signal.reason);
           },
           { once: true },
