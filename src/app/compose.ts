@@ -109,7 +109,11 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
   try {
     const opened =
       stateResolution.status === 'ENABLED' && config.state.uri
-        ? await openRelayState(config.state.uri, { cwd: process.cwd() })
+        ? await openRelayState(config.state.uri, {
+            cwd: process.cwd(),
+            // Firestore's TTL deletes on its own: its documents carry the same retention.
+            firestore: { doneRetentionMs: doneRetentionMs(config.dedupeWindowS) },
+          })
         : undefined;
     if (opened) releasers.push(() => opened.close());
     const metrics = new RelayMetrics({ processMetrics: true });
