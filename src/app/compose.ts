@@ -169,7 +169,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
         max: config.slack.batchMax,
         clock,
         onMessage: (info) => {
-          metrics.slackMessages.inc({ status: info.status });
+          metrics.slackMessages.inc({ result: info.status });
           if (info.attempt === 1) metrics.slackDigestSize.observe(info.findings);
           log.info({ channel: 'slack', ...info }, 'slack message');
         },

@@ -72,7 +72,7 @@ export function createGitHubChannel(deps: GitHubChannelDeps): ChannelSink {
     onCall: (info) => {
       metrics.githubCalls.inc({
         operation: info.action,
-        status: String(info.status ?? (info.ok ? 200 : 'error')),
+        code: String(info.status ?? (info.ok ? 200 : 'error')),
       });
       log.info({ channel: 'github', ...info }, 'github call');
     },

@@ -45,7 +45,7 @@ export function recordSettlement(
   const redact = deps.redact ?? redactorOf(log);
   const finding = envelope.finding;
   const latencyS = Math.max(0, (clock.now() - envelope.message.publishTime.getTime()) / 1000);
-  metrics.settlements.inc({ kind: settlement.kind });
+  metrics.settlements.inc({ settlement: settlement.kind });
   metrics.latency.observe({ settlement: settlement.kind }, latencyS);
   if (finding) metrics.valid.inc();
   if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });

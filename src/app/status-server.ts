@@ -1,3 +1,4 @@
+import { packageVersion } from '../cli/version.js';
 import { loadConfig } from '../config/load.js';
 import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
 import { type RunningHttpServer, startHttpServer } from '../observability/http-server.js';
@@ -42,7 +43,12 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
   const report = buildReadinessReport(result, perEnvironment);
   const startedAt = new Date();
   metrics.info.set(
-    { environment: report.environment, slack_mode: report.slack.mode, github_mode: report.github.mode },
+    {
+      version: packageVersion(),
+      environment: report.environment,
+      slack_mode: report.slack.mode,
+      github_mode: report.github.mode,
+    },
     1,
   );
   if (deps.storeHealth) {

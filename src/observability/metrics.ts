@@ -6,8 +6,8 @@ export class RelayMetrics {
   /** Constant 1, labelled with what the worker resolved at start (join on it in dashboards). */
   readonly info = new Gauge({
     name: 'finding_relay_info',
-    help: 'Deployment environment and channel modes this worker resolved at start (value 1)',
-    labelNames: ['environment', 'slack_mode', 'github_mode'],
+    help: 'Package version, deployment environment and channel modes this worker resolved at start (value 1)',
+    labelNames: ['version', 'environment', 'slack_mode', 'github_mode'],
     registers: [this.registry],
   });
   readonly received = new Counter({
@@ -34,8 +34,8 @@ export class RelayMetrics {
   });
   readonly settlements = new Counter({
     name: 'finding_relay_settlements_total',
-    help: 'How messages left: ack, nack or dead-letter',
-    labelNames: ['kind'],
+    help: 'How messages left, by settlement (ack, nack, dead-letter)',
+    labelNames: ['settlement'],
     registers: [this.registry],
   });
   readonly deadLettered = new Counter({
@@ -62,7 +62,7 @@ export class RelayMetrics {
   readonly slackMessages = new Counter({
     name: 'finding_relay_slack_messages_total',
     help: 'Slack webhook posts by result (sent, transient, permanent), one per HTTP attempt',
-    labelNames: ['status'],
+    labelNames: ['result'],
     registers: [this.registry],
   });
   readonly slackDigestSize = new Histogram({
@@ -73,8 +73,8 @@ export class RelayMetrics {
   });
   readonly githubCalls = new Counter({
     name: 'finding_relay_github_calls_total',
-    help: 'GitHub API calls by operation and status',
-    labelNames: ['operation', 'status'],
+    help: 'GitHub API calls by operation and HTTP status code (code="error" when no answer came)',
+    labelNames: ['operation', 'code'],
     registers: [this.registry],
   });
   readonly githubRateLimitWaits = new Counter({
@@ -137,7 +137,8 @@ export class RelayMetrics {
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'finding_relay_' });
+    // Under their standard names (process_*, nodejs_*), which stock dashboards expect.
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Sum of a counter's series whose labels pass `filter` (the status page's counters). */

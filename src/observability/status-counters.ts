@@ -16,12 +16,12 @@ export async function statusCounters(m: RelayMetrics): Promise<CounterRow[]> {
     ['received', 'messages received (redeliveries included)', m.total(m.received)],
     ['valid', 'valid findings', m.total(m.valid)],
     ['invalid', 'invalid messages', m.total(m.invalid)],
-    ['acked', 'acked', m.total(m.settlements, (l) => l.kind === 'ack')],
-    ['nacked', 'nacked (to be redelivered)', m.total(m.settlements, (l) => l.kind === 'nack')],
+    ['acked', 'acked', m.total(m.settlements, (l) => l.settlement === 'ack')],
+    ['nacked', 'nacked (to be redelivered)', m.total(m.settlements, (l) => l.settlement === 'nack')],
     [
       'dead-lettered',
       'dead-lettered by this worker',
-      m.total(m.settlements, (l) => l.kind === 'dead-letter'),
+      m.total(m.settlements, (l) => l.settlement === 'dead-letter'),
     ],
     [
       'queued',
@@ -35,7 +35,7 @@ export async function statusCounters(m: RelayMetrics): Promise<CounterRow[]> {
     ['github-dropped', 'github: dropped', m.total(m.outcomes, outcome('github', 'dropped'))],
     ['transient', 'transient failures (any channel)', m.total(m.outcomes, (l) => l.outcome === 'transient')],
     ['permanent', 'permanent failures (any channel)', m.total(m.outcomes, (l) => l.outcome === 'permanent')],
-    ['slack-messages', 'slack messages posted', m.total(m.slackMessages, (l) => l.status === 'sent')],
+    ['slack-messages', 'slack messages posted', m.total(m.slackMessages, (l) => l.result === 'sent')],
     ['github-calls', 'github API calls', m.total(m.githubCalls)],
   ];
   return Promise.all(rows.map(async ([key, label, value]) => ({ key, label, value: await value })));

@@ -118,12 +118,12 @@ describe('the status page in Chromium', () => {
       received: sum(series, 'finding_relay_messages_received_total'),
       valid: sum(series, 'finding_relay_findings_valid_total'),
       invalid: sum(series, 'finding_relay_findings_invalid_total'),
-      acked: sum(series, 'finding_relay_settlements_total', ['kind="ack"']),
-      'dead-lettered': sum(series, 'finding_relay_settlements_total', ['kind="dead-letter"']),
+      acked: sum(series, 'finding_relay_settlements_total', ['settlement="ack"']),
+      'dead-lettered': sum(series, 'finding_relay_settlements_total', ['settlement="dead-letter"']),
       'slack-sent': sum(series, outcomes, ['channel="slack"', 'outcome="sent"']),
       'github-dry-run': sum(series, outcomes, ['channel="github"', 'outcome="dry-run"']),
       'github-dropped': sum(series, outcomes, ['channel="github"', 'outcome="dropped"']),
-      'slack-messages': sum(series, 'finding_relay_slack_messages_total', ['status="sent"']),
+      'slack-messages': sum(series, 'finding_relay_slack_messages_total', ['result="sent"']),
     };
     for (const [key, value] of Object.entries(expected)) expect(await counter(key), key).toBe(value);
     expect(expected).toMatchObject({

@@ -47,8 +47,8 @@ describe('health and readiness', () => {
     expect(await get(relay, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
     expect(await get(relay, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
     const metrics = (await get(relay, '/metrics')).body;
-    expect(metrics).toContain(
-      'finding_relay_info{environment="dev",slack_mode="ENABLED",github_mode="DRY_RUN"} 1',
+    expect(metrics).toMatch(
+      /^finding_relay_info\{version="\d+\.\d+\.\d+[^"]*",environment="dev",slack_mode="ENABLED",github_mode="DRY_RUN"\} 1$/m,
     );
     expect(metrics).toMatch(/^finding_relay_state_store_available 1$/m);
 

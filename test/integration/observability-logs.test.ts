@@ -84,12 +84,13 @@ describe('worker logs and metrics, as a process', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/^finding_relay_github_rate_limit_remaining\{resource="core"\} \d+$/m);
       expect(metrics).toMatch(/^finding_relay_github_rate_limit_waits_total\{kind="secondary"\} 1$/m);
-      expect(metrics).toMatch(/^finding_relay_slack_messages_total\{status="sent"\} 1$/m);
-      expect(metrics).toMatch(/^finding_relay_slack_messages_total\{status="transient"\} 1$/m);
+      expect(metrics).toMatch(/^finding_relay_slack_messages_total\{result="sent"\} 1$/m);
+      expect(metrics).toMatch(/^finding_relay_slack_messages_total\{result="transient"\} 1$/m);
       expect(metrics).toMatch(/^finding_relay_findings_valid_total 2$/m);
       expect(metrics).toMatch(/^finding_relay_findings_invalid_total\{reason="invalid-schema"\} 1$/m);
       expect(metrics).toMatch(/^finding_relay_dead_lettered_total\{reason="invalid-schema"\} 1$/m);
-      expect(metrics).toMatch(/^finding_relay_process_resident_memory_bytes \d+/m);
+      expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+      expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds /m);
 
       worker.kill('SIGTERM');
       expect(await worker.exited).toBe(0);

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { RelayMetrics } from './metrics.js';
+
+describe('RelayMetrics', () => {
+  it('exposes the default process metrics under their standard names', async () => {
+    const text = await new RelayMetrics({ processMetrics: true }).registry.metrics();
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).not.toMatch(/^finding_relay_(process|nodejs)_/m);
+  });
+
+  it('gives each label name one meaning across metrics', async () => {
+    const m = new RelayMetrics();
+    const labels = new Map<string, string[]>();
+    for (const metric of m.registry.getMetricsAsArray()) {
+      const names = (metric as unknown as { labelNames: string[] }).labelNames;
+      for (const l of names) labels.set(l, [...(labels.get(l) ?? []), metric.name]);
+    }
+    // The only names in use, each with the one meaning named here.
+    expect([...labels.keys()].sort()).toEqual(
+      [
+        'channel', // slack | github
+        'code', // an HTTP status code ("error": no answer)
+        'environment',
+        'github_mode',
+        'kind', // rate-limit kind: primary | secondary
+        'operation',
+        'outcome', // sent, dry-run, dropped, transient, permanent, queued
+        'reason', // why: a dead-letter, drop or refusal reason
+        'resource', // x-ratelimit-resource
+        'result', // sent | transient | permanent of one HTTP attempt
+        'settlement', // ack | nack | dead-letter
+        'slack_mode',
+        'version',
+      ].sort(),
+    );
+    expect(labels.get('kind')).toEqual([
+      'finding_relay_github_rate_limit_waits_total',
+      'finding_relay_github_rate_limit_wait_seconds_total',
+    ]);
+    expect(labels.get('settlement')).toEqual([
+      'finding_relay_settlements_total',
+      'finding_relay_publish_to_outcome_seconds',
+    ]);
+    expect(labels.has('status')).toBe(false);
+  });
+
+  it('labels finding_relay_info with the version', async () => {
+    const m = new RelayMetrics();
+    m.info.set({ version: '1.2.3', environment: 'dev', slack_mode: 'ENABLED', github_mode: 'DRY_RUN' }, 1);
+    expect(await m.registry.metrics()).toContain(
+      'finding_relay_info{version="1.2.3",environment="dev",slack_mode="ENABLED",github_mode="DRY_RUN"} 1',
+    );
+  });
+});
