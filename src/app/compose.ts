@@ -246,7 +246,26 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     releasers.push(() => http.close());
     // Intake and dispatchers drain side by side (both inside Cloud Run's 10 s grace), while
     // /readyz still answers "draining"; then HTTP and the clients close.
-    releasers.push(() => Promise.all([relay.stop(), stopDispatchers()]).then(() => undefined));
+    // A request that hangs past the bound is left behind: its entry stays queued and the next
+    // holder sends it (at most that one repeat, as after a crash).
+    const drainBoundMs = opts.drainTimeoutMs ?? 8_000;
+    const boundedDispatchers = async () => {
+      const bound = new AbortController();
+      const late = await Promise.race([
+        stopDispatchers().then(() => false),
+        clock.sleep(drainBoundMs, bound.signal).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      bound.abort();
+      if (late)
+        log.warn(
+          { boundMs: drainBoundMs },
+          'a dispatcher request is still in flight at the drain bound; its entry stays queued',
+        );
+    };
+    releasers.push(() => Promise.all([relay.stop(), boundedDispatchers()]).then(() => undefined));
     log.info({ port: http.port }, 'HTTP listening (/healthz /readyz /metrics /api/outcomes/{id})');
 
     let stopping: Promise<void> | undefined;
