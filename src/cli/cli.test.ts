@@ -23,6 +23,7 @@ const FULL_HELP_LINE: Record<string, string> = {
   ledger: '--since DATE  only records at or after DATE',
   smoke: '--allow-real  when GitHub is REAL',
   check: '--finding FILE  also route one sample finding',
+  silence: 'regexes anchored',
   version: 'Prints the version',
 };
 

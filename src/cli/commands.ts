@@ -4,6 +4,7 @@ import {
   ledgerUsage,
   publishUsage,
   setupUsage,
+  silenceUsage,
   smokeUsage,
   versionUsage,
   workerUsage,
@@ -80,6 +81,13 @@ export const commands: Record<string, Command> = {
     usage: 'finding-relay check [--json] [--strict] [--finding FILE]',
     help: checkUsage,
     run: async (args, io) => (await import('./check.js')).runCheck(args, io),
+  },
+  silence: {
+    summary: 'mute matching findings for a while, fleet-wide: add, list, expire',
+    usage:
+      'finding-relay silence add --match M [--match M…] (--for D|--until TIME) --reason TEXT [--channel slack|github] [--author NAME] [--json] | list [--all] [--json] | expire ID',
+    help: silenceUsage,
+    run: async (args, io) => (await import('./silence.js')).runSilence(args, io),
   },
   version: {
     summary: 'print the version of finding-relay (also --version)',

@@ -66,5 +66,25 @@ export const checkUsage = `Usage: finding-relay check [--json] [--strict] [--fin
   --strict        exit 1 when the current environment is MISCONFIGURED
   --finding FILE  also route one sample finding (JSON) and show each channel's decision`;
 
+export const silenceUsage = `Usage: finding-relay silence <add|list|expire> [options]
+  Silences mute matching findings for a while, for every worker of this environment (they live in
+  the state store, STATE_URI; workers honour a new or expired silence within 5 s). A silenced
+  finding is dropped (reason silenced) on each channel the silence covers, and outbox entries not
+  yet sent are dropped the same way when their dispatcher takes them.
+
+  add --match M [--match M...] (--for D | --until TIME) --reason TEXT
+      [--channel slack|github] [--author NAME] [--json]
+                    creates a silence and prints its id (--json: the whole silence); D like 30m,
+                    6h, 7d; TIME an ISO timestamp; --author defaults to the user running this
+  list [--all] [--json]
+                    active silences (--all: pending and ended too) with matchers, author, reason,
+                    start, end and time left
+  expire ID         ends a silence now (it stays in list --all for a month)
+
+  A matcher M is KEY=VALUE, KEY!=VALUE, KEY=~REGEX or KEY!~REGEX (regexes anchored, as in
+  Alertmanager: agent=~dep matches only "dep"), KEY one of agent, fingerprint, repo, severity,
+  title, label (label=X: any label is X; label!=X: no label is X). Quote a value as a JSON string
+  when it is empty or starts with ~ or ". All matchers of a silence must match.`;
+
 export const versionUsage = `Usage: finding-relay version
   Prints the version of finding-relay (the same as finding-relay --version).`;
