@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { createSlackSink } from '../channels/slack/slack-sink.js';
-import type { ChannelName } from '../channels/types.js';
 import type { Config, ConfigResult, DeploymentEnv } from '../config/types.js';
-import { type RunningDispatcher, startDispatcher } from '../dispatch/dispatcher.js';
-import { sinkCycle } from '../dispatch/sink-cycle.js';
-import { githubTarget, slackTarget } from '../dispatch/targets.js';
+import type { RunningDispatcher } from '../dispatch/dispatcher.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../observability/logger.js';
 import { RelayMetrics } from '../observability/metrics.js';
@@ -22,9 +18,8 @@ import { publishDeadLetter } from '../pubsub/dead-letter.js';
 import { openRelayState } from '../state/open-relay-state.js';
 import type { Completion, OutboxEntry, RelayState } from '../state/relay-state.js';
 import { recordCompletion } from './completion-report.js';
-import { createGitHubChannel } from './github-channel.js';
+import { startChannelDispatchers } from './dispatchers.js';
 import { doneRetentionMs, startHousekeeping } from './housekeeping.js';
-import { openConfiguredLedger } from './ledger-storage.js';
 import { outboxGate } from './outbox-gate.js';
 import { startStatusServer } from './status-server.js';
 import { type RunningRelay, startRelay } from './worker.js';
@@ -136,63 +131,22 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       metrics.deadLettered.inc({ reason });
     };
 
-    const targets: Partial<Record<ChannelName, string>> = {};
-    const dispatchers: RunningDispatcher[] = [];
-    const dispatch = (
-      channel: ChannelName,
-      target: string,
-      parts: Pick<Parameters<typeof startDispatcher>[0], 'handle' | 'intervalMs' | 'batchSize'>,
-    ) => {
-      targets[channel] = target;
-      dispatchers.push(
-        startDispatcher({
-          state: state!,
-          target,
-          holder,
-          leaseMs: config.state.leaseMs,
-          clock,
-          log,
-          ...parts,
-          onCompleted: (entry, completion) => {
-            recordCompletion(entry, completion, { metrics, outcomes, log, clock });
-            opts.onCompleted?.(entry, completion);
-          },
-        }),
-      );
-    };
-    if (state && modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
-      const sink = createSlackSink({
-        webhookUrl: config.slack.webhookUrl,
-        label: modes.slack.label,
-        // The dispatcher's cycle is the window: each cycle's due entries are one digest.
-        windowMs: 0,
-        max: config.slack.batchMax,
-        clock,
-        onMessage: (info) => {
-          metrics.slackMessages.inc({ result: info.status });
-          if (info.attempt === 1) metrics.slackDigestSize.observe(info.findings);
-          log.info({ channel: 'slack', ...info }, 'slack message');
-        },
-      });
-      dispatch('slack', slackTarget(config.slack.webhookUrl), {
-        handle: sinkCycle({ sink, clock, deadLetter, redact }),
-        intervalMs: config.slack.batchWindowMs,
-        batchSize: 10_000,
-      });
-    }
-    if (state && modes.github.mode !== 'DISABLED') {
-      const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, opts.env) : undefined;
-      const sink = createGitHubChannel({ config, modes, kv: state.kv, ledger, holder, clock, log, metrics });
-      dispatch(
-        'github',
-        githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token),
-        {
-          handle: sinkCycle({ sink, clock, deadLetter, redact }),
-          intervalMs: 200,
-          batchSize: 200,
-        },
-      );
-    }
+    const { targets, dispatchers } = startChannelDispatchers({
+      config,
+      modes,
+      state,
+      env: opts.env,
+      holder,
+      clock,
+      log,
+      metrics,
+      redact,
+      deadLetter,
+      onCompleted: (entry, completion) => {
+        recordCompletion(entry, completion, { metrics, outcomes, log, clock });
+        opts.onCompleted?.(entry, completion);
+      },
+    });
     const stopDispatchers = () => Promise.all(dispatchers.map((d) => d.stop())).then(() => undefined);
     releasers.push(stopDispatchers);
     if (state) {

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import { createSlackSink } from '../channels/slack/slack-sink.js';
+import type { ChannelName } from '../channels/types.js';
+import type { Config } from '../config/types.js';
+import { type DispatcherOptions, type RunningDispatcher, startDispatcher } from '../dispatch/dispatcher.js';
+import { sinkCycle } from '../dispatch/sink-cycle.js';
+import { githubTarget, slackTarget } from '../dispatch/targets.js';
+import type { Clock } from '../lib/clock.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { DeadLetterPort } from '../pipeline/settle.js';
+import type { ResolvedModes } from '../policy/decide-channels.js';
+import type { RelayState } from '../state/relay-state.js';
+import { createGitHubChannel } from './github-channel.js';
+import { openConfiguredLedger } from './ledger-storage.js';
+
+export interface ChannelDispatchersDeps {
+  config: Config;
+  modes: ResolvedModes;
+  /** Absent when no channel is active: then no dispatcher runs and nothing can be queued. */
+  state: RelayState | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  holder: string;
+  clock: Clock;
+  log: Logger;
+  metrics: RelayMetrics;
+  redact: (text: string) => string;
+  deadLetter: DeadLetterPort;
+  onCompleted: NonNullable<DispatcherOptions['onCompleted']>;
+}
+
+/**
+ * One leased dispatcher per target the matrix opens: the Slack webhook (one digest per window)
+ * and the GitHub token or dry run (its sink paces writes). `targets` tells intake where each
+ * channel's entries go; a channel without a target is never queued.
+ */
+export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
+  targets: Partial<Record<ChannelName, string>>;
+  dispatchers: RunningDispatcher[];
+} {
+  const { config, modes, state, clock, log, metrics } = deps;
+  const targets: Partial<Record<ChannelName, string>> = {};
+  const dispatchers: RunningDispatcher[] = [];
+  if (!state) return { targets, dispatchers };
+  const dispatch = (
+    channel: ChannelName,
+    target: string,
+    parts: Pick<DispatcherOptions, 'handle' | 'intervalMs' | 'batchSize'>,
+  ) => {
+    targets[channel] = target;
+    dispatchers.push(
+      startDispatcher({
+        state,
+        target,
+        holder: deps.holder,
+        leaseMs: config.state.leaseMs,
+        clock,
+        log,
+        ...parts,
+        onCompleted: deps.onCompleted,
+      }),
+    );
+  };
+  const cycle = (sink: Parameters<typeof sinkCycle>[0]['sink']) =>
+    sinkCycle({ sink, clock, deadLetter: deps.deadLetter, redact: deps.redact });
+
+  if (modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
+    const sink = createSlackSink({
+      webhookUrl: config.slack.webhookUrl,
+      label: modes.slack.label,
+      // The dispatcher's cycle is the window: each cycle's due entries are one digest.
+      windowMs: 0,
+      max: config.slack.batchMax,
+      clock,
+      onMessage: (info) => {
+        metrics.slackMessages.inc({ result: info.status });
+        if (info.attempt === 1) metrics.slackDigestSize.observe(info.findings);
+        log.info({ channel: 'slack', ...info }, 'slack message');
+      },
+    });
+    dispatch('slack', slackTarget(config.slack.webhookUrl), {
+      handle: cycle(sink),
+      intervalMs: config.slack.batchWindowMs,
+      batchSize: 10_000,
+    });
+  }
+  if (modes.github.mode !== 'DISABLED') {
+    const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, deps.env) : undefined;
+    const sink = createGitHubChannel({
+      config,
+      modes,
+      kv: state.kv,
+      ledger,
+      holder: deps.holder,
+      clock,
+      log,
+      metrics,
+    });
+    const target = githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token);
+    // GitHub's pace is its client's (GITHUB_WRITE_INTERVAL_MS); the interval only polls the outbox.
+    dispatch('github', target, { handle: cycle(sink), intervalMs: 200, batchSize: 200 });
+  }
+  return { targets, dispatchers };
+}
