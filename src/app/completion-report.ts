@@ -34,6 +34,7 @@ export function recordCompletion(
   const outcome = completionOutcome(completion);
   const reason = outcome.kind === 'dropped' || outcome.kind === 'permanent' ? outcome.reason : '';
   deps.metrics.outcomes.inc({ channel: entry.channel, outcome: outcome.kind, reason });
+  deps.metrics.perMinute.record(deps.clock.now(), outcome.kind);
   let agent: string | undefined;
   let publishedAt: number | undefined;
   try {

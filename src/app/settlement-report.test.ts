@@ -72,6 +72,7 @@ describe('recordSettlement', () => {
     });
     expect(await deps.metrics.total(deps.metrics.valid)).toBe(1);
     expect(await deps.metrics.total(deps.metrics.outcomes, (l) => l.reason === 'mode-disabled')).toBe(1);
+    expect(deps.metrics.perMinute.series(clock.now()).at(-1)).toMatchObject({ done: 2, failed: 0 });
     expect(deps.outcomes.get('f-1')?.channels.github).toEqual({
       kind: 'dry-run',
       ledgerKey: 'ledger/dev/x.jsonl',

@@ -51,6 +51,7 @@ export function recordSettlement(
   if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });
   for (const [channel, outcome] of envelope.outcomes) {
     metrics.outcomes.inc(outcomeLabels(channel, outcome));
+    metrics.perMinute.record(clock.now(), outcome.kind);
     // One line per finding per channel; a failure is a warning (it is retried or dead-lettered);
     // `queued` is the normal way in (its dispatcher logs the final outcome).
     log[isFinal(outcome) || outcome.kind === 'queued' ? 'info' : 'warn'](

@@ -6,7 +6,7 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import { notReadyReason } from '../observability/readiness-verdict.js';
 import type { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { deadLetteredByReason, statusCounters } from '../observability/status-counters.js';
-import { renderStatusPage } from '../observability/status-page.js';
+import { githubWebRoot, renderStatusPage } from '../observability/status-page.js';
 import type { StoreHealth } from '../observability/store-health.js';
 import { buildReadinessReport } from '../policy/readiness.js';
 import type { RelayState } from '../state/relay-state.js';
@@ -42,6 +42,7 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
   ) as Record<DeploymentEnv, ConfigResult>;
   const report = buildReadinessReport(result, perEnvironment);
   const startedAt = new Date();
+  const githubRoot = githubWebRoot(result.config.github.apiUrl);
   metrics.info.set(
     {
       version: packageVersion(),
@@ -84,6 +85,8 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
         outcomes: deps.outcomes.latest(50),
         ledgerLocation: ledgerLocation(report.storage.uri, report.environment),
         outbox: deps.state ? await metrics.outboxProbe().catch(() => undefined) : undefined,
+        perMinute: metrics.perMinute.series(Date.now()),
+        githubWebRoot: githubRoot,
       }),
   });
 }

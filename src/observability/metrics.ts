@@ -1,8 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { OutcomesPerMinute } from './outcomes-per-minute.js';
 
 /** Every metric the relay keeps; one registry per worker so tests can run several. */
 export class RelayMetrics {
   readonly registry = new Registry();
+  /** Channel outcomes per minute for the last hour, in process: the status page's chart (not exported). */
+  readonly perMinute = new OutcomesPerMinute();
   /** Constant 1, labelled with what the worker resolved at start (join on it in dashboards). */
   readonly info = new Gauge({
     name: 'finding_relay_info',

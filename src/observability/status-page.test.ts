@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { buildReadinessReport } from '../policy/readiness.js';
+import { OutcomesPerMinute } from './outcomes-per-minute.js';
 import type { OutcomeSummary } from './recent-outcomes.js';
-import { describeOutcome, renderStatusPage } from './status-page.js';
+import { describeOutcome, githubWebRoot, issueUrl, renderStatusPage } from './status-page.js';
 
 const report = buildReadinessReport(
   loadConfig(
@@ -98,5 +99,77 @@ describe('status page: state and outbox', () => {
     );
     expect(html).toMatch(/id="state-mode">sqlite</);
     expect(page({ outbox: undefined })).toContain('<p id="outbox">not known');
+  });
+});
+
+describe('status page: refresh, issue links, dead letters by reason, outcomes per minute', () => {
+  const sent = (detail: string): OutcomeSummary => ({
+    ...hostile,
+    findingId: `sent-${detail}`,
+    channels: { github: { kind: 'sent', detail } },
+  });
+
+  it('reloads itself with a meta refresh and carries no script', () => {
+    const html = page({ refreshSeconds: 20 });
+    expect(html).toContain('<meta http-equiv="refresh" content="20">');
+    expect(page()).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html.match(/<script/g)).toBeNull();
+  });
+
+  it('finds the web root of GitHub and of GitHub Enterprise Server', () => {
+    expect(githubWebRoot('https://api.github.com')).toBe('https://github.com');
+    expect(githubWebRoot('https://ghe.example.com/api/v3')).toBe('https://ghe.example.com');
+    expect(githubWebRoot('http://127.0.0.1:4010')).toBe('http://127.0.0.1:4010');
+    expect(githubWebRoot('javascript:alert(1)')).toBeUndefined();
+    expect(githubWebRoot('not a url')).toBeUndefined();
+    expect(githubWebRoot(undefined)).toBeUndefined();
+  });
+
+  it('builds issue URLs only from an owner/repo#N the detail names', () => {
+    const root = 'https://github.com';
+    expect(issueUrl('created acme/web-app#12', root)).toBe('https://github.com/acme/web-app/issues/12');
+    expect(issueUrl('commented on acme/a.b_c#7', root)).toBe('https://github.com/acme/a.b_c/issues/7');
+    expect(issueUrl('created acme/web#12', undefined)).toBeUndefined();
+    expect(issueUrl('created ../x#1', root)).toBeUndefined();
+    expect(issueUrl('created acme/..#1', root)).toBeUndefined();
+    expect(issueUrl('created acme/r"x#1', root)).toBeUndefined();
+    expect(issueUrl('no reference here', root)).toBeUndefined();
+  });
+
+  it('links each GitHub sent outcome to its issue, escaped', () => {
+    const html = page({
+      outcomes: [sent('created acme/web-app#12'), sent('commented on acme/web-app#3 <b>x</b>')],
+      githubWebRoot: 'https://ghe.example.com',
+    });
+    expect(html).toContain(
+      '<a class="issue" href="https://ghe.example.com/acme/web-app/issues/12" rel="noopener noreferrer">sent: created acme/web-app#12</a>',
+    );
+    expect(html).toContain('href="https://ghe.example.com/acme/web-app/issues/3"');
+    expect(html).toContain('sent: commented on acme/web-app#3 &lt;b&gt;x&lt;/b&gt;</a>');
+    expect(html).not.toContain('<b>x');
+    // Without a web root (or a reference) the outcome is plain text.
+    expect(page({ outcomes: [sent('created acme/web-app#12')] })).not.toContain('<a ');
+  });
+
+  it('orders dead letters by count, most first, ties by name (as dlq stats)', () => {
+    const html = page({ deadLettered: { stale: 1, 'invalid-json': 4, 'invalid-schema': 1 } });
+    const order = [...html.matchAll(/data-dead-letter="([^"]+)"/g)].map((m) => m[1]);
+    expect(order).toEqual(['invalid-json', 'invalid-schema', 'stale']);
+  });
+
+  it('draws outcomes per minute as an inline SVG with a bar group per minute', () => {
+    const rate = new OutcomesPerMinute();
+    const now = Date.UTC(2026, 11, 7, 12, 30, 10);
+    for (let i = 0; i < 4; i++) rate.record(now, 'sent');
+    rate.record(now - 60_000, 'permanent');
+    rate.record(now - 60_000, 'dry-run');
+    const html = page({ perMinute: rate.series(now) });
+    expect(html.match(/<g data-minute=/g)).toHaveLength(60);
+    expect(html).toContain('<g data-minute="2026-12-07T12:30:00.000Z" data-done="4" data-failed="0">');
+    expect(html).toContain('<g data-minute="2026-12-07T12:29:00.000Z" data-done="1" data-failed="1">');
+    expect(html).toContain('<title>12:29 UTC: 1 done, 1 failed</title>');
+    expect(html).toContain('6 outcomes in the last 60 minutes (1 failed); busiest minute 4');
+    expect(html).not.toMatch(/<script|xlink:href|<image|<use|https?:\/\/(?!github\.com)[^"]*"/);
+    expect(page({ perMinute: undefined })).toContain('<p id="per-minute">not kept</p>');
   });
 });

@@ -2,6 +2,7 @@ import type { Outcome } from '../channels/types.js';
 import { DEPLOYMENT_ENVS } from '../config/types.js';
 import type { ReadinessReport } from '../policy/readiness.js';
 import { escapeHtml as h } from './html.js';
+import type { MinuteCount } from './outcomes-per-minute.js';
 import type { OutcomeSummary } from './recent-outcomes.js';
 import type { CounterRow } from './status-counters.js';
 
@@ -21,6 +22,42 @@ export interface StatusPageInput {
   readonly ledgerLocation: string | undefined;
   /** The outbox per channel (fleet-wide), or undefined without state or when the store did not answer. */
   readonly outbox?: ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }> | undefined;
+  /** Channel outcomes per minute, oldest first (the last hour): drawn as an inline SVG chart. */
+  readonly perMinute?: readonly MinuteCount[] | undefined;
+  /** The GitHub web root issue links point at (see githubWebRoot); none without it. */
+  readonly githubWebRoot?: string | undefined;
+  /** The page reloads itself this often (a meta refresh: no script). */
+  readonly refreshSeconds?: number | undefined;
+}
+
+/**
+ * The web root for GITHUB_API_URL: https://github.com for api.github.com, else the URL's origin
+ * (GitHub Enterprise Server serves its API under /api/v3 of its web host). undefined if unparsable.
+ */
+export function githubWebRoot(apiUrl: string | undefined): string | undefined {
+  if (!apiUrl) return undefined;
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return url.origin;
+}
+
+const ISSUE_REF =
+  /(?:^|\s)([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)\/([A-Za-z0-9._-]+)#(\d{1,10})(?=$|[\s.,;:)])/;
+
+/** The issue a GitHub `sent` detail names (`created owner/repo#12`), as a URL under `webRoot`. */
+export function issueUrl(detail: string | undefined, webRoot: string | undefined): string | undefined {
+  if (!detail || !webRoot) return undefined;
+  const m = ISSUE_REF.exec(detail);
+  if (!m) return undefined;
+  const [, owner, repo, number] = m;
+  if (repo === '.' || repo === '..') return undefined;
+  return `${webRoot}/${encodeURIComponent(owner!)}/${encodeURIComponent(repo!)}/issues/${number}`;
 }
 
 const STYLE = `
@@ -35,6 +72,10 @@ code,.id{font-family:ui-monospace,monospace;font-size:.85em;overflow-wrap:anywhe
 td.num{text-align:right;white-space:nowrap}
 .mode{font-weight:600}.bad{color:#b00020;font-weight:600}.good{color:#1a7f37;font-weight:600}
 .note{color:#555;font-size:.9em}
+figure{margin:.3rem 0 1rem}#per-minute svg{display:block;border:1px solid #d0d0d0;background:#fafafa}
+#per-minute .hit{fill:transparent}#per-minute .done{fill:#1a7f37}#per-minute .failed{fill:#b00020}
+#per-minute .axis{stroke:#999;stroke-width:1}.key-done{color:#1a7f37}.key-failed{color:#b00020}
+a.issue{color:#0645ad}
 @media (max-width:40rem){
  table.stack thead{display:none}
  table.stack,table.stack tbody,table.stack tr,table.stack th,table.stack td{display:block;width:auto}
@@ -50,7 +91,7 @@ export function describeOutcome(o: Outcome | undefined): string {
     case 'queued':
       return 'queued (outbox)';
     case 'sent':
-      return 'sent';
+      return o.detail ? `sent: ${o.detail}` : 'sent';
     case 'dry-run':
       return `dry-run → ${o.ledgerKey}`;
     case 'dropped':
@@ -116,7 +157,8 @@ function countersTable(counters: readonly CounterRow[]): string {
 }
 
 function deadLetterTable(byReason: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(byReason).sort(([a], [b]) => a.localeCompare(b));
+  // Most frequent first, ties by name: as `finding-relay dlq stats` orders them.
+  const entries = Object.entries(byReason).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return '<p id="dead-letters">none</p>';
   const rows = entries
     .map(
@@ -127,7 +169,58 @@ function deadLetterTable(byReason: Readonly<Record<string, number>>): string {
   return `<table id="dead-letters"><tbody>${rows}</tbody></table>`;
 }
 
-function outcomesTable(outcomes: readonly OutcomeSummary[]): string {
+/** The github cell: a `sent` outcome links to the issue its detail names. */
+function githubCell(o: Outcome | undefined, webRoot: string | undefined): string {
+  const url = o?.kind === 'sent' ? issueUrl(o.detail, webRoot) : undefined;
+  if (!url) return cell('github', describeOutcome(o), ' class="long"');
+  return (
+    `<td data-label="github" class="long"><a class="issue" href="${h(url)}" rel="noopener noreferrer">` +
+    `${h(describeOutcome(o))}</a></td>`
+  );
+}
+
+const CHART_W = 600;
+const CHART_H = 120;
+
+/** Outcomes per minute as stacked bars (done below, failed above): inline SVG, no script. */
+function perMinuteChart(series: readonly MinuteCount[] | undefined): string {
+  if (!series || series.length === 0) return '<p id="per-minute">not kept</p>';
+  const busiest = Math.max(0, ...series.map((m) => m.done + m.failed));
+  const max = Math.max(1, busiest);
+  const slot = CHART_W / series.length;
+  const y = (n: number) => (n / max) * (CHART_H - 4);
+  const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
+  const bars = series
+    .map((m, i) => {
+      const x = (i * slot).toFixed(1);
+      const w = Math.max(1, slot - 2).toFixed(1);
+      const hd = y(m.done);
+      const hf = y(m.failed);
+      const rect = (top: number, height: number, cls: string) =>
+        height > 0
+          ? `<rect class="${cls}" x="${x}" y="${(CHART_H - top - height).toFixed(1)}" width="${w}" height="${height.toFixed(1)}"/>`
+          : '';
+      return (
+        `<g data-minute="${h(new Date(m.minuteStart).toISOString())}" data-done="${h(m.done)}" data-failed="${h(m.failed)}">` +
+        `<title>${h(`${hhmm(m.minuteStart)} UTC: ${m.done} done, ${m.failed} failed`)}</title>` +
+        `<rect class="hit" x="${x}" y="0" width="${slot.toFixed(1)}" height="${CHART_H}"/>` +
+        rect(0, hd, 'done') +
+        rect(hd, hf, 'failed') +
+        '</g>'
+      );
+    })
+    .join('');
+  const done = series.reduce((n, m) => n + m.done, 0);
+  const failed = series.reduce((n, m) => n + m.failed, 0);
+  const summary =
+    `${done + failed} outcomes in the last ${series.length} minutes (${failed} failed); ` +
+    `busiest minute ${busiest}`;
+  return `<figure id="per-minute"><svg role="img" aria-labelledby="per-minute-summary" viewBox="0 0 ${CHART_W} ${CHART_H}" preserveAspectRatio="none" width="100%" height="120">
+<line x1="0" y1="${CHART_H - 0.5}" x2="${CHART_W}" y2="${CHART_H - 0.5}" class="axis"/>${bars}</svg>
+<figcaption><span id="per-minute-summary">${h(summary)}</span><br><span class="note">${h(hhmm(series[0]!.minuteStart))} → ${h(hhmm(series.at(-1)!.minuteStart))} UTC · <span class="key-done">■</span> sent, dry-run or dropped · <span class="key-failed">■</span> transient or permanent · top of the scale: ${h(max)} per minute</span></figcaption></figure>`;
+}
+
+function outcomesTable(outcomes: readonly OutcomeSummary[], githubRoot: string | undefined): string {
   if (outcomes.length === 0) return '<p id="outcomes">none yet</p>';
   const rows = outcomes
     .map(
@@ -138,7 +231,7 @@ function outcomesTable(outcomes: readonly OutcomeSummary[]): string {
         cell('severity', o.severity ?? '—') +
         cell('title', o.title ?? (o.detail ? `(invalid) ${o.detail}` : '—'), ' class="title long"') +
         cell('slack', describeOutcome(o.channels.slack), ' class="long"') +
-        cell('github', describeOutcome(o.channels.github), ' class="long"') +
+        githubCell(o.channels.github, githubRoot) +
         cell('message', o.reason ? `${o.settlement} (${o.reason})` : o.settlement) +
         '</tr>',
     )
@@ -160,6 +253,7 @@ export function renderStatusPage(input: StatusPageInput): string {
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="${h(Math.max(5, Math.round(input.refreshSeconds ?? 30)))}">
 <title>finding-relay — ${h(report.environment)}</title><style>${STYLE}</style></head>
 <body><h1>finding-relay</h1>
 <p>Environment: <strong id="environment">${h(report.environment)}</strong>${h(defaulted)}<br>
@@ -174,6 +268,7 @@ ${warnings}
 <h2>Dead-lettered by this worker since start</h2>
 <p class="note">By reason. Messages Pub/Sub dead-lettered after too many delivery attempts, and letters from other workers, are not counted here: see <code>finding-relay dlq stats</code> for the live backlog.</p>
 ${deadLetterTable(input.deadLettered)}
-<h2>Last ${h(input.outcomes.length)} outcomes</h2>${outcomesTable(input.outcomes)}
+<h2>Outcomes per minute, last hour (this worker)</h2>${perMinuteChart(input.perMinute)}
+<h2>Last ${h(input.outcomes.length)} outcomes</h2>${outcomesTable(input.outcomes, input.githubWebRoot)}
 </body></html>`;
 }

@@ -26,6 +26,7 @@ let relay: RelayUnderTest;
 let browser: HeadlessChromium;
 let page: Page;
 const dialogs: string[] = [];
+const consoleErrors: string[] = [];
 
 /** Prometheus text → series (`name{labels}`) → value. */
 async function scrape(r: RelayUnderTest): Promise<Map<string, number>> {
@@ -71,6 +72,9 @@ beforeAll(async () => {
   await relay.waitForSettled(5);
   browser = await launchChromium();
   page = await browser.context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -151,6 +155,37 @@ describe('the status page in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}status-page-desktop.png`, fullPage: true });
   });
 
+  it('refreshes itself and draws outcomes per minute as an inline SVG, within the CSP', async () => {
+    expect(await page.locator('meta[http-equiv="refresh"]').getAttribute('content')).toMatch(/^\d+$/);
+    // Final outcomes and failures on /metrics (queued is a way in, not an outcome) equal the
+    // chart's bars: everything here happened within the hour.
+    const finals = (series: Map<string, number>) =>
+      sum(series, 'finding_relay_outcomes_total') -
+      sum(series, 'finding_relay_outcomes_total', ['outcome="queued"']);
+    let drawn = -1;
+    let expected = -2;
+    for (let attempt = 0; attempt < 5 && drawn !== expected; attempt++) {
+      await page.reload();
+      drawn = await page.evaluate(() =>
+        [...document.querySelectorAll('#per-minute g[data-minute]')].reduce(
+          (n, g) => n + Number(g.getAttribute('data-done')) + Number(g.getAttribute('data-failed')),
+          0,
+        ),
+      );
+      expected = finals(await scrape(relay));
+      if (drawn !== expected) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(drawn).toBe(expected);
+    expect(expected).toBeGreaterThanOrEqual(8);
+    expect(await page.locator('#per-minute g[data-minute]').count()).toBe(60);
+    expect(await page.locator('#per-minute rect.done').count()).toBeGreaterThan(0);
+    const box = await page.locator('#per-minute svg').boundingBox();
+    expect(box?.height).toBeGreaterThan(50);
+    expect(await page.evaluate(() => document.scripts.length)).toBe(0);
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await page.locator('#per-minute').screenshot({ path: `${ARTIFACTS}status-page-chart-desktop.png` });
+  });
+
   it('fits a 375 px phone screen without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await page.reload();
@@ -163,6 +198,10 @@ describe('the status page in Chromium', () => {
     // On a phone the outcome rows stack, each value labelled.
     expect(await page.locator('#outcomes thead').isVisible()).toBe(false);
     expect(await page.locator('#outcomes td.title').first().isVisible()).toBe(true);
+    // The chart scales to the phone's width.
+    const chart = await page.locator('#per-minute svg').boundingBox();
+    expect(chart?.width).toBeGreaterThan(300);
+    expect((chart?.x ?? 0) + (chart?.width ?? 0)).toBeLessThanOrEqual(375);
     await page.screenshot({ path: `${ARTIFACTS}status-page-phone.png`, fullPage: true });
   });
 });
