@@ -46,4 +46,24 @@ describe('recordCompletion', () => {
     });
     expect(await deps.metrics.total(deps.metrics.outcomes, (l) => l.outcome === 'sent')).toBe(1);
   });
+
+  it('a silenced completion is counted with reason silenced and logged with the silence id', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write: (chunk, _enc, done) => {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const deps = { ...setup(), log: createLogger({ level: 'info', secrets: [], destination }) };
+    const outcome = { kind: 'dropped', reason: 'silenced', silenceId: 's-42' } as const;
+    recordCompletion(entry('c'), { eventId: 'c', channel: 'github', kind: 'done', outcome }, deps);
+    expect(
+      await deps.metrics.total(
+        deps.metrics.outcomes,
+        (l) => l.outcome === 'dropped' && l.reason === 'silenced',
+      ),
+    ).toBe(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ findingId: 'c', reason: 'silenced', silenceId: 's-42' });
+  });
 });

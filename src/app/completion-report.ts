@@ -51,6 +51,7 @@ export function recordCompletion(
       channel: entry.channel,
       outcome: outcome.kind,
       reason: reason || undefined,
+      silenceId: outcome.kind === 'dropped' ? outcome.silenceId : undefined,
       cause: 'cause' in outcome ? outcome.cause : undefined,
       ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
       latencyMs: publishedAt === undefined ? undefined : Math.max(0, deps.clock.now() - publishedAt),

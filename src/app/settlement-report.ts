@@ -17,7 +17,12 @@ export function describeSettlement(envelope: Envelope, settlement: Settlement): 
   const channels = CHANNELS.map((c) => {
     const o = envelope.outcomes.get(c);
     if (!o) return `${c}=—`;
-    const extra = o.kind === 'dropped' ? `(${o.reason})` : o.kind === 'permanent' ? `(${o.reason})` : '';
+    const extra =
+      o.kind === 'dropped'
+        ? `(${o.reason}${o.silenceId ? ` ${o.silenceId}` : ''})`
+        : o.kind === 'permanent'
+          ? `(${o.reason})`
+          : '';
     return `${c}=${o.kind}${extra}`;
   }).join(' ');
   const id = envelope.finding?.id ?? `message ${envelope.message.id}`;
@@ -61,6 +66,7 @@ export function recordSettlement(
         channel,
         outcome: outcome.kind,
         reason: 'reason' in outcome ? outcome.reason : undefined,
+        silenceId: outcome.kind === 'dropped' ? outcome.silenceId : undefined,
         cause: 'cause' in outcome ? redact(outcome.cause) : undefined,
         ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
         latencyMs: Math.round(latencyS * 1000),

@@ -7,6 +7,7 @@ import type { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { buildPipeline } from '../pipeline/build.js';
 import type { EnqueueSettings } from '../pipeline/enqueue.js';
 import { MicroBatcher } from '../pipeline/micro-batcher.js';
+import type { SilenceSource } from '../pipeline/route.js';
 import type { DeadLetterPort, Settlement } from '../pipeline/settle.js';
 import type { Envelope, InboundMessage } from '../pipeline/types.js';
 import type { ResolvedModes } from '../policy/decide-channels.js';
@@ -20,6 +21,8 @@ export interface WorkerParts {
   clock: Clock;
   pubsub: PubSub;
   modes: ResolvedModes;
+  /** The silences in force (the SilenceCache); none when absent. */
+  silences?: SilenceSource;
   state: RelayState | undefined;
   enqueue: EnqueueSettings;
   /** Publishes to the dead-letter topic (and counts it). */
@@ -51,6 +54,7 @@ export function startRelay(parts: WorkerParts): RunningRelay {
   const shutdown = new AbortController();
   const pipeline = buildPipeline({
     modes: parts.modes,
+    ...(parts.silences ? { silences: parts.silences } : {}),
     state: parts.state,
     enqueue: parts.enqueue,
     deadLetter: parts.deadLetter,

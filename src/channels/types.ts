@@ -3,17 +3,27 @@ import type { Finding } from '../finding/schema.js';
 export const CHANNELS = ['slack', 'github'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
-export type DropReason = 'mode-disabled' | 'below-severity' | 'not-allowlisted' | 'no-repo' | 'duplicate';
+export type DropReason =
+  | 'mode-disabled'
+  | 'below-severity'
+  | 'not-allowlisted'
+  | 'no-repo'
+  | 'duplicate'
+  | 'silenced';
 export type PermanentReason = 'permanent-slack' | 'permanent-github';
 
 /** What the safety matrix and severity floors allow for one finding on one channel. */
-export type Decision = { do: 'deliver' } | { do: 'dry-run' } | { do: 'drop'; reason: DropReason };
+export type Decision =
+  | { do: 'deliver' }
+  | { do: 'dry-run' }
+  /** `silenceId`: set when reason is `silenced` (the silence that muted it). */
+  | { do: 'drop'; reason: DropReason; silenceId?: string };
 
 /** A final outcome: the channel is done with this finding. */
 export type FinalOutcome =
   | { kind: 'sent'; detail?: string }
   | { kind: 'dry-run'; ledgerKey: string }
-  | { kind: 'dropped'; reason: DropReason };
+  | { kind: 'dropped'; reason: DropReason; silenceId?: string };
 
 /** Durably in the outbox: its target's dispatcher will turn it into a final outcome (the message may be acked). */
 export type QueuedOutcome = { kind: 'queued' };

@@ -3,6 +3,7 @@ import type { ChannelSink, DeliveryItem, Outcome } from '../channels/types.js';
 import { findingSchema } from '../finding/schema.js';
 import { manualClock } from '../lib/test-clock.js';
 import type { InboundMessage } from '../pipeline/types.js';
+import { silenceRule } from '../policy/silence-decisions.js';
 import type { OutboxEntry } from '../state/relay-state.js';
 import { toOutboxPayload } from './outbox-payload.js';
 import { retryDelayMs, sinkCycle } from './sink-cycle.js';
@@ -170,5 +171,41 @@ describe('a dispatcher cycle through a channel sink', () => {
         cause: 'github failed: socket hang up at [REDACTED]',
       },
     ]);
+  });
+
+  it('completes an entry a silence covers as dropped (silenced) without handing it to the sink', async () => {
+    const { clock } = manualClock(10_000);
+    const sink = sinkAnswering(() => ({ kind: 'sent' }));
+    const rules = [
+      silenceRule({
+        id: 'quiet',
+        channel: 'github',
+        startsAt: 0,
+        endsAt: 20_000,
+        matchers: [{ key: 'title', op: '=', value: 'Finding a' }],
+      }),
+      silenceRule({ id: 'slack-only', channel: 'slack', startsAt: 0, endsAt: 20_000, matchers: [] }),
+    ];
+    const cycle = sinkCycle({
+      sink,
+      clock,
+      deadLetter: async () => undefined,
+      redact,
+      silences: () => rules,
+    });
+    const completions = await cycle([entry('a'), entry('b')], new AbortController().signal);
+    expect(sink.seen.map((batch) => batch.map((i) => i.eventId))).toEqual([['b']]);
+    expect(completions).toEqual([
+      {
+        eventId: 'a',
+        channel: 'github',
+        kind: 'done',
+        outcome: { kind: 'dropped', reason: 'silenced', silenceId: 'quiet' },
+      },
+      { eventId: 'b', channel: 'github', kind: 'done', outcome: { kind: 'sent' } },
+    ]);
+    // Every entry silenced: the sink is not called at all.
+    await cycle([entry('a')], new AbortController().signal);
+    expect(sink.seen).toHaveLength(1);
   });
 });

@@ -1,6 +1,9 @@
 import type { ChannelSink, DeliveryItem, Outcome } from '../channels/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { SilenceSource } from '../pipeline/route.js';
 import type { DeadLetterPort } from '../pipeline/settle.js';
+import { matchableFinding } from '../policy/matchers.js';
+import { silencing } from '../policy/silence-decisions.js';
 import type { Completion, OutboxEntry } from '../state/relay-state.js';
 import type { CycleHandler } from './dispatcher.js';
 import { type OutboxPayload, originalMessage, readOutboxPayload } from './outbox-payload.js';
@@ -17,6 +20,11 @@ export interface SinkCycleDeps {
   /** Publishes the original message with reason and detail (already free of secrets). */
   readonly deadLetter: DeadLetterPort;
   readonly redact: (text: string) => string;
+  /**
+   * The silences in force: an entry a silence covers when its dispatcher takes it is completed as
+   * `dropped: silenced` instead of sent (a silence mutes what is still queued, retries included).
+   */
+  readonly silences?: SilenceSource;
 }
 
 /**
@@ -28,6 +36,8 @@ export interface SinkCycleDeps {
 export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
   return async (entries, signal) => {
     const completions: Completion[] = [];
+    const rules = deps.silences?.() ?? [];
+    const now = deps.clock.now();
     const items: Array<{ entry: OutboxEntry; payload: OutboxPayload; item: DeliveryItem }> = [];
     for (const entry of entries) {
       let payload: OutboxPayload;
@@ -38,6 +48,15 @@ export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
         completions.push({ ...key(entry), kind: 'dead-lettered', reason: 'unreadable-outbox-entry', detail });
         continue;
       }
+      const rule =
+        rules.length === 0
+          ? undefined
+          : silencing(matchableFinding(payload.finding), entry.channel, rules, now);
+      if (rule) {
+        const outcome = { kind: 'dropped', reason: 'silenced', silenceId: rule.id } as const;
+        completions.push({ ...key(entry), kind: 'done', outcome });
+        continue;
+      }
       const item: DeliveryItem = {
         eventId: entry.eventId,
         finding: payload.finding,
@@ -46,6 +65,7 @@ export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
       };
       items.push({ entry, payload, item });
     }
+    if (items.length === 0) return completions;
     let outcomes: Map<DeliveryItem, Outcome>;
     try {
       outcomes = await deps.sink.deliver(
