@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
     stdin: process.stdin,
     cwd: process.cwd(),
     signal: controller.signal,

@@ -101,8 +101,6 @@ export interface DlqDeps {
   readonly now?: () => number;
   /** Overrides of the scan (tests: a small cap). */
   readonly scan?: Partial<ScanOptions>;
-  /** Progress on stderr every this many dead letters. Default 1,000. */
-  readonly progressEvery?: number;
 }
 
 export async function runDlq(args: readonly string[], io: CommandIO, deps: DlqDeps = {}): Promise<number> {
@@ -140,7 +138,7 @@ async function runPlan(plan: Plan, config: Config, pubsub: PubSub, io: CommandIO
         cap: options.maxMessages,
         now: (deps.now ?? systemClock.now)(),
       };
-      return await act(plan, scan, ctx, io, pubsub.topic(config.pubsub.findingsTopic), deps);
+      return await act(plan, scan, ctx, io, pubsub.topic(config.pubsub.findingsTopic));
     } finally {
       const unreleased = await scan.release();
       if (unreleased > 0) {
@@ -160,10 +158,9 @@ function act(
   ctx: ScanContext,
   io: CommandIO,
   topic: ReturnType<PubSub['topic']>,
-  deps: DlqDeps,
 ): Promise<number> | number {
   const out: DlqOutput = { stdout: io.stdout, stderr: io.stderr };
-  const acting = { progressEvery: deps.progressEvery ?? 1_000, signal: io.signal };
+  const acting = { progressTTY: io.stderrIsTTY === true, signal: io.signal };
   switch (plan.command) {
     case 'stats':
       return showStats(scan, ctx, out, plan.json);

@@ -3,6 +3,8 @@ export interface CommandIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Standard error is a terminal: progress may be drawn there (never when piped). */
+  readonly stderrIsTTY?: boolean;
   readonly stdin: NodeJS.ReadableStream;
   readonly cwd: string;
   /** Aborted on SIGINT/SIGTERM. */

@@ -1,4 +1,5 @@
 import type { MessagePublisher } from '../pubsub/message-publisher.js';
+import { progressLine } from './progress.js';
 import { purgeDeadLetters } from './purge.js';
 import {
   capNote,
@@ -47,8 +48,8 @@ export interface ActOptions {
   /** Empty with `all`: every scanned dead letter. */
   readonly filter: DeadLetterFilter;
   readonly dryRun: boolean;
-  /** Print progress on stderr every this many dead letters. */
-  readonly progressEvery: number;
+  /** Standard error is a terminal: draw a counting line there (nothing when piped). */
+  readonly progressTTY: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -62,11 +63,12 @@ export async function replayChosen(
 ): Promise<number> {
   const chosen = selectDeadLetters(scan.letters, opts.filter, ctx.now);
   const missing = reportGaps(scan, ctx, opts.filter, out);
+  const line = progressLine(out.stderr, opts.dryRun ? 'replay (dry run)' : 'replay', opts.progressTTY);
   const report = await replayDeadLetters(
     chosen,
     { topic, ack: (letters) => scan.ack(letters) },
-    { dryRun: opts.dryRun, onProgress: progress(out, 'replay', opts.progressEvery), signal: opts.signal },
-  );
+    { dryRun: opts.dryRun, onProgress: (handled, total) => line.update(handled, total), signal: opts.signal },
+  ).finally(() => line.end());
   const would = opts.dryRun ? 'would ' : '';
   for (const { letter, messageId } of report.replayed) {
     out.stdout(`${would}replay ${letterLabel(letter)}${messageId ? ` as ${messageId}` : ''}\n`);
@@ -115,10 +117,11 @@ export async function purgeChosen(
     out.stderr('not confirmed; nothing was purged\n');
     return 1;
   }
+  const line = progressLine(out.stderr, 'purge', opts.progressTTY);
   const report = await purgeDeadLetters(chosen, (letters) => scan.ack(letters), {
-    onProgress: progress(out, 'purge', opts.progressEvery),
+    onProgress: (handled, total) => line.update(handled, total),
     signal: opts.signal,
-  });
+  }).finally(() => line.end());
   for (const { letters, error } of report.failed)
     out.stderr(`failed to purge ${letters} dead letter(s): ${error}\n`);
   const failed = report.failed.reduce((sum, f) => sum + f.letters, 0);
@@ -134,15 +137,6 @@ function reportGaps(scan: HeldScan, ctx: ScanContext, filter: DeadLetterFilter, 
   const missing = unmatchedIds(scan.letters, filter.ids ?? []);
   for (const id of missing) out.stderr(`no dead letter matches --id ${terminalSafe(id, 128)}\n`);
   return missing.length;
-}
-
-function progress(out: DlqOutput, verb: string, every: number) {
-  let next = every;
-  return (handled: number, total: number) => {
-    if (handled < next || handled === total) return;
-    out.stderr(`${verb}: ${handled} of ${total} handled\n`);
-    next = (Math.floor(handled / every) + 1) * every;
-  };
 }
 
 function stoppedNote(signal: AbortSignal | undefined, chosen: number, handled: number): string {
