@@ -134,7 +134,7 @@ describe('a leased dispatcher', () => {
     await advance(1);
     const takenOver = clock.now();
     await advance(20_000);
-    const aAfter = sends.filter((s) => s.holder === "a" && s.at > takenOver);
+    const aAfter = sends.filter((s) => s.holder === 'a' && s.at > takenOver);
     // a notices at its next renewal (a third of the lease) and finishes only what is in flight.
     expect(aAfter.length).toBeLessThanOrEqual(2);
     expect(sends.filter((s) => s.holder === 'b').length).toBeGreaterThan(0);
@@ -223,5 +223,41 @@ describe('a leased dispatcher', () => {
     expect((await state.takeDue({ name: TARGET, holder: 'b', ttlMs: 1 }, TARGET, 0, 1_001_200)).leased).toBe(
       true,
     );
+  });
+});
+
+describe('recording a big cycle', () => {
+  it('records a digest of 600 entries in chunks of 250 (intake is not stalled by one huge transaction)', async () => {
+    const { clock, advance } = manualClock(1_000_000);
+    const inner = createMemoryRelayState();
+    const sizes: number[] = [];
+    const state = {
+      ...inner,
+      complete: (c: Parameters<typeof inner.complete>[0], now: number) => {
+        sizes.push(c.length);
+        return inner.complete(c, now);
+      },
+    };
+    const reported: string[] = [];
+    const d = startDispatcher({
+      state,
+      target: TARGET,
+      holder: 'a',
+      leaseMs: 6_000,
+      batchSize: 10_000,
+      intervalMs: 1_000,
+      clock,
+      log,
+      handle: async (entries) => sent(entries),
+      onCompleted: (entry) => reported.push(entry.eventId),
+    });
+    await inner.enqueue(
+      Array.from({ length: 600 }, (_, i) => request(String(i))),
+      1_000_000,
+    );
+    await advance(1_500);
+    expect(sizes).toEqual([250, 250, 100]);
+    expect(reported).toHaveLength(600);
+    await d.stop();
   });
 });

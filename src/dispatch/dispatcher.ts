@@ -31,6 +31,9 @@ export interface RunningDispatcher {
   stop(): Promise<void>;
 }
 
+/** Completions recorded per transaction (see recordCompletions). */
+const COMPLETION_CHUNK = 250;
+
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -103,15 +106,33 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
     return { stop: () => done.abort(), lost: lost.signal };
   }
 
-  /** The side effects happened: their records are worth waiting for through a store outage. */
+  /**
+   * The side effects happened: their records are worth waiting for through a store outage. They
+   * go in chunks with a turn of the event loop between them: one transaction and one report loop
+   * for a whole digest (thousands of entries) would stall intake's acks for most of a second.
+   */
   async function recordCompletions(entries: readonly OutboxEntry[], completions: Completion[]) {
+    const byKey = new Map(entries.map((e) => [`${e.eventId}\u0000${e.channel}`, e]));
+    for (let from = 0; from < completions.length; from += COMPLETION_CHUNK) {
+      if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const chunk = completions.slice(from, from + COMPLETION_CHUNK);
+      if (!(await recordChunk(chunk))) return;
+      for (const c of chunk) {
+        const entry = byKey.get(`${c.eventId}\u0000${c.channel}`);
+        if (entry) opts.onCompleted?.(entry, c);
+      }
+    }
+  }
+
+  /** false when the dispatcher stopped before the chunk could be recorded (it may be repeated). */
+  async function recordChunk(chunk: Completion[]): Promise<boolean> {
     for (let pauseMs = 250; ; pauseMs = Math.min(pauseMs * 2, 5_000)) {
       try {
-        await state.complete(completions, clock.now());
-        break;
+        await state.complete(chunk, clock.now());
+        return true;
       } catch (error) {
         log.warn(
-          { target, entries: completions.length, err: describe(error) },
+          { target, entries: chunk.length, err: describe(error) },
           'dispatcher: could not record completions; retrying',
         );
         if (stopping.signal.aborted) {
@@ -119,15 +140,10 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
             { target },
             'dispatcher stopped before its completions were recorded: they may be repeated',
           );
-          return;
+          return false;
         }
         await pause(pauseMs);
       }
-    }
-    const byKey = new Map(entries.map((e) => [`${e.eventId}\u0000${e.channel}`, e]));
-    for (const c of completions) {
-      const entry = byKey.get(`${c.eventId}\u0000${c.channel}`);
-      if (entry) opts.onCompleted?.(entry, c);
     }
   }
 
