@@ -21,6 +21,7 @@ import { recordCompletion } from './completion-report.js';
 import { startChannelDispatchers } from './dispatchers.js';
 import { doneRetentionMs, startHousekeeping } from './housekeeping.js';
 import { outboxGate } from './outbox-gate.js';
+import { SilenceCache } from './silence-cache.js';
 import { startStatusServer } from './status-server.js';
 import { type RunningRelay, startRelay } from './worker.js';
 
@@ -131,8 +132,16 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       metrics.deadLettered.inc({ reason });
     };
 
+    // This environment's silences, read from the state every 2 s (honoured within 5 s).
+    const silenceCache = state ? new SilenceCache({ kv: state.kv, env, clock, log }) : undefined;
+    if (silenceCache) {
+      await silenceCache.start();
+      releasers.push(() => silenceCache.stop());
+    }
+    const silences = () => silenceCache?.rules() ?? [];
     const { targets, dispatchers } = startChannelDispatchers({
       config,
+      silences,
       modes,
       state,
       env: opts.env,
@@ -155,6 +164,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
         clock,
         log,
         retentionMs: doneRetentionMs(config.dedupeWindowS),
+        silencesEnv: env,
       });
       releasers.push(() => housekeeping.stop());
     }
@@ -175,6 +185,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       clock,
       pubsub,
       modes,
+      silences,
       state,
       enqueue: { targets, windowMs: config.dedupeWindowS * 1000, outboxFull: gate.wait },
       deadLetter,
@@ -193,6 +204,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       outcomes,
       state,
       outboxFull: gate.fullReason,
+      ...(silenceCache ? { silences: () => silenceCache.silences() } : {}),
       ...(storeHealth ? { storeHealth } : {}),
       port: opts.port ?? config.port,
       host: opts.httpHost ?? config.httpHost,

@@ -7,6 +7,7 @@ import { sinkCycle } from '../dispatch/sink-cycle.js';
 import { githubTarget, slackTarget } from '../dispatch/targets.js';
 import type { Clock } from '../lib/clock.js';
 import type { RelayMetrics } from '../observability/metrics.js';
+import type { SilenceSource } from '../pipeline/route.js';
 import type { DeadLetterPort } from '../pipeline/settle.js';
 import type { ResolvedModes } from '../policy/decide-channels.js';
 import type { RelayState } from '../state/relay-state.js';
@@ -26,6 +27,8 @@ export interface ChannelDispatchersDeps {
   redact: (text: string) => string;
   deadLetter: DeadLetterPort;
   onCompleted: NonNullable<DispatcherOptions['onCompleted']>;
+  /** The silences in force: a queued entry they cover is completed as dropped (silenced). */
+  silences?: SilenceSource;
 }
 
 /**
@@ -61,7 +64,13 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
     );
   };
   const cycle = (sink: Parameters<typeof sinkCycle>[0]['sink']) =>
-    sinkCycle({ sink, clock, deadLetter: deps.deadLetter, redact: deps.redact });
+    sinkCycle({
+      sink,
+      clock,
+      deadLetter: deps.deadLetter,
+      redact: deps.redact,
+      ...(deps.silences ? { silences: deps.silences } : {}),
+    });
 
   if (modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
     const sink = createSlackSink({

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 import type { RelayState } from '../state/relay-state.js';
+import { deleteEndedSilences } from '../state/silences.js';
 
 /** Pub/Sub keeps an unacked message 7 days by default (31 at most): a done record outlives that. */
 export const PUBSUB_RETENTION_MS = 7 * 24 * 3600 * 1000;
@@ -24,6 +25,8 @@ export function startHousekeeping(deps: {
   log: Logger;
   retentionMs: number;
   everyMs?: number;
+  /** Also deletes this environment's silences ended more than SILENCE_RETENTION_MS ago. */
+  silencesEnv?: string;
 }): { stop(): Promise<void> } {
   const stopping = new AbortController();
   const everyMs = deps.everyMs ?? 10 * 60_000;
@@ -32,7 +35,12 @@ export function startHousekeeping(deps: {
       await deps.clock.sleep(everyMs, stopping.signal).catch(() => undefined);
       if (stopping.signal.aborted) return;
       try {
-        const removed = await deps.state.expire(deps.clock.now(), deps.retentionMs);
+        const now = deps.clock.now();
+        const removed =
+          (await deps.state.expire(now, deps.retentionMs)) +
+          (deps.silencesEnv === undefined
+            ? 0
+            : await deleteEndedSilences(deps.state.kv, deps.silencesEnv, now));
         deps.log.debug({ removed }, 'state housekeeping: expired rows deleted');
       } catch (error) {
         deps.log.warn(

@@ -10,6 +10,7 @@ import { githubWebRoot, renderStatusPage } from '../observability/status-page.js
 import type { StoreHealth } from '../observability/store-health.js';
 import { buildReadinessReport } from '../policy/readiness.js';
 import type { RelayState } from '../state/relay-state.js';
+import { isActive, type Silence } from '../state/silences.js';
 import { lookupOutcome } from './outcome-lookup.js';
 import type { RunningRelay } from './worker.js';
 
@@ -23,6 +24,8 @@ export interface StatusServerDeps {
   storeHealth?: StoreHealth;
   /** The shared state: outcomes of findings another worker's dispatcher finished. */
   state?: RelayState | undefined;
+  /** This environment's silences not yet ended (the SilenceCache); the page lists the active ones. */
+  silences?: () => readonly Silence[];
   /** null while the outbox has room (backpressure otherwise). */
   outboxFull?: () => string | null;
   port: number;
@@ -87,6 +90,11 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
         outbox: deps.state ? await metrics.outboxProbe().catch(() => undefined) : undefined,
         perMinute: metrics.perMinute.series(Date.now()),
         githubWebRoot: githubRoot,
+        silences: deps.silences ? silenceRows(deps.silences(), Date.now()) : undefined,
       }),
   });
+}
+
+function silenceRows(silences: readonly Silence[], now: number) {
+  return silences.filter((s) => isActive(s, now)).map((s) => ({ ...s, leftMs: Date.parse(s.endsAt) - now }));
 }

@@ -172,4 +172,26 @@ describe('status page: refresh, issue links, dead letters by reason, outcomes pe
     expect(html).not.toMatch(/<script|xlink:href|<image|<use|https?:\/\/(?!github\.com)[^"]*"/);
     expect(page({ perMinute: undefined })).toContain('<p id="per-minute">not kept</p>');
   });
+
+  it('lists active silences with matchers, author, reason and time left, escaped', () => {
+    const html = page({
+      silences: [
+        {
+          id: 's-1',
+          matchers: ['agent=dep-scanner', 'title=~<b>.*'],
+          author: 'ana',
+          reason: 'noisy <rollout>',
+          endsAt: '2026-12-07T14:00:00.000Z',
+          leftMs: 90 * 60_000,
+        },
+      ],
+    });
+    expect(html).toContain('<tr data-silence="s-1">');
+    expect(html).toContain('<code>agent=dep-scanner title=~&lt;b&gt;.*</code>');
+    expect(html).toContain('slack+github');
+    expect(html).toContain('noisy &lt;rollout&gt;');
+    expect(html).toContain('>1h 30m</td>');
+    expect(page({ silences: [] })).toContain('<p id="silences">none active</p>');
+    expect(page()).toContain('<p id="silences">none (no state store)</p>');
+  });
 });

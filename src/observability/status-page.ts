@@ -1,5 +1,6 @@
 import type { Outcome } from '../channels/types.js';
 import { DEPLOYMENT_ENVS } from '../config/types.js';
+import { formatAge } from '../dlq/duration.js';
 import type { ReadinessReport } from '../policy/readiness.js';
 import { escapeHtml as h } from './html.js';
 import type { MinuteCount } from './outcomes-per-minute.js';
@@ -26,8 +27,37 @@ export interface StatusPageInput {
   readonly perMinute?: readonly MinuteCount[] | undefined;
   /** The GitHub web root issue links point at (see githubWebRoot); none without it. */
   readonly githubWebRoot?: string | undefined;
+  /** Active silences of this environment (undefined without a state store). */
+  readonly silences?: readonly SilenceRow[] | undefined;
   /** The page reloads itself this often (a meta refresh: no script). */
   readonly refreshSeconds?: number | undefined;
+}
+
+export interface SilenceRow {
+  readonly id: string;
+  readonly matchers: readonly string[];
+  readonly channel?: string | undefined;
+  readonly author: string;
+  readonly reason: string;
+  readonly endsAt: string;
+  readonly leftMs: number;
+}
+
+function silencesTable(silences: StatusPageInput['silences']): string {
+  if (!silences) return '<p id="silences">none (no state store)</p>';
+  if (silences.length === 0) return '<p id="silences">none active</p>';
+  const rows = silences
+    .map(
+      (s) =>
+        `<tr data-silence="${h(s.id)}"><td data-label="matchers"><code>${h(s.matchers.join(' '))}</code></td>` +
+        `<td data-label="channel">${h(s.channel ?? 'slack+github')}</td>` +
+        `<td data-label="author">${h(s.author)}</td><td data-label="reason">${h(s.reason)}</td>` +
+        `<td data-label="time left" title="${h(s.endsAt)}">${h(formatAge(s.leftMs))}</td>` +
+        `<td data-label="id"><code>${h(s.id)}</code></td></tr>`,
+    )
+    .join('\n');
+  return `<table class="stack" id="silences"><thead><tr><th>matchers</th><th>channel</th><th>author</th><th>reason</th><th>time left</th><th>id</th></tr></thead><tbody>
+${rows}</tbody></table>`;
 }
 
 /**
@@ -263,6 +293,7 @@ State: <span id="state">${h(input.state)}</span> · ${readiness}<br>
 <p>Dry-run ledger: <code id="ledger">${h(input.ledgerLocation ?? 'none (no STORAGE_URI)')}</code></p>
 ${warnings}
 <h2>Outbox (waiting for a dispatcher, whole fleet)</h2>${outboxTable(input.outbox)}
+<h2>Active silences</h2>${silencesTable(input.silences)}
 <h2>Safety matrix (these variables, each environment)</h2>${matrixTable(report)}
 <h2>Since start</h2>${countersTable(input.counters)}
 <h2>Dead-lettered by this worker since start</h2>
