@@ -1,0 +1,102 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runSilence } from '../../src/cli/silence.js';
+import { testIO } from '../../src/cli/test-io.js';
+import type { FindingInput } from '../../src/finding/schema.js';
+import { createTestPubSub, uniqueNames } from '../support/pubsub-fixtures.js';
+import {
+  finding,
+  provisionForTest,
+  type RelayUnderTest,
+  startRelayUnderTest,
+} from '../support/relay-harness.js';
+
+/** Every worker honours a new or expired silence within this long (CONTRACT §7). */
+const HONOURED_WITHIN_MS = 5_000;
+
+let pubsub: PubSub;
+let relay: RelayUnderTest | undefined;
+beforeAll(() => {
+  pubsub = createTestPubSub();
+});
+afterEach(async () => {
+  await relay?.worker.stop();
+  relay = undefined;
+});
+afterAll(async () => {
+  await pubsub.close();
+});
+
+async function silence(args: string[]) {
+  const t = testIO(relay!.env, { cwd: relay!.storeDir });
+  const code = await runSilence(args, t.io);
+  expect(t.stderr()).toBe('');
+  expect(code).toBe(0);
+  return t.stdout().trim();
+}
+
+/** Publishes findings and waits for their settlement; returns each one's GitHub outcome once final. */
+async function publishAndSettle(topic: string, findings: FindingInput[]) {
+  const before = relay!.settled.length;
+  for (const f of findings)
+    await pubsub.topic(topic).publishMessage({ data: Buffer.from(JSON.stringify(f)) });
+  await relay!.waitForSettled(before + findings.length);
+  await relay!.waitForDispatched();
+  const byId = new Map(relay!.settled.map((s) => [s.envelope.finding?.id, s.envelope]));
+  return findings.map((f) => relay!.outcomeOf(byId.get(f.id)!, 'github'));
+}
+
+const http = async (path: string) => {
+  const response = await fetch(`http://127.0.0.1:${relay!.worker.httpPort}${path}`);
+  return response.text();
+};
+
+describe('silences on the emulator', () => {
+  it('silence add mutes matching findings within 5 s while others flow; silence expire brings them back', async () => {
+    const names = uniqueNames('silence');
+    await provisionForTest(pubsub, names);
+    relay = await startRelayUnderTest(names);
+    const noisy = (): FindingInput => finding({ source: { agent: 'noisy-scanner' } });
+    const quiet = (): FindingInput => finding({ source: { agent: 'quiet-scanner' } });
+
+    // Before: both reach GitHub (dry run in dev).
+    expect(await publishAndSettle(names.findingsTopic, [noisy(), quiet()])).toEqual([
+      expect.objectContaining({ kind: 'dry-run' }),
+      expect.objectContaining({ kind: 'dry-run' }),
+    ]);
+
+    const id = await silence([
+      'add',
+      '--match',
+      'agent=~noisy-.*',
+      '--for',
+      '1h',
+      '--reason',
+      'integration test',
+      '--author',
+      'tester',
+    ]);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, HONOURED_WITHIN_MS));
+    const muted = noisy();
+    const [mutedOutcome, flowing] = await publishAndSettle(names.findingsTopic, [muted, quiet()]);
+    expect(mutedOutcome).toEqual({ kind: 'dropped', reason: 'silenced', silenceId: id });
+    expect(flowing).toEqual(expect.objectContaining({ kind: 'dry-run' }));
+
+    // Counted, shown by the outcomes API and on the status page.
+    expect(await http('/metrics')).toMatch(/channel="github",outcome="dropped",reason="silenced"\} 1/);
+    expect(JSON.parse(await http(`/api/outcomes/${muted.id}`))).toMatchObject({
+      channels: { github: { kind: 'dropped', reason: 'silenced', silenceId: id } },
+    });
+    const page = await http('/');
+    expect(page).toContain(`<tr data-silence="${id}">`);
+    expect(page).toContain('integration test');
+
+    expect(await silence(['expire', id])).toBe(`expired ${id}`);
+    await new Promise((r) => setTimeout(r, HONOURED_WITHIN_MS));
+    expect(await publishAndSettle(names.findingsTopic, [noisy()])).toEqual([
+      expect.objectContaining({ kind: 'dry-run' }),
+    ]);
+    expect(await http('/')).not.toContain(`<tr data-silence="${id}">`);
+  }, 90_000);
+});
