@@ -9,25 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSlackStandIn } from '../../test/support/slack-stand-in.js';
-import { completionOutcome } from '../app/completion-report.js';
-import { composeWorker } from '../app/compose.js';
-import { describeSettlement } from '../app/settlement-report.js';
-import { validateJsonLines } from '../cli/publish.js';
-import { formatConfigIssues, loadConfig } from '../config/load.js';
-import { createLogger } from '../observability/logger.js';
-import type { Settlement } from '../pipeline/settle.js';
-import type { Envelope } from '../pipeline/types.js';
-import { createPubSubClient } from '../pubsub/client.js';
+import { completionOutcome } from '../src/app/completion-report.js';
+import { composeWorker } from '../src/app/compose.js';
+import { describeSettlement } from '../src/app/settlement-report.js';
+import { validateJsonLines } from '../src/cli/publish.js';
+import { formatConfigIssues, loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/observability/logger.js';
+import type { Settlement } from '../src/pipeline/settle.js';
+import type { Envelope } from '../src/pipeline/types.js';
+import { createPubSubClient } from '../src/pubsub/client.js';
 import {
   EmulatorNotFoundError,
   resolveEmulatorBinary,
   startEmulatorProcess,
-} from '../pubsub/emulator-process.js';
-import { provisionPubSub } from '../pubsub/provision.js';
-import { publishFindings } from '../pubsub/publish-findings.js';
+} from '../src/pubsub/emulator-process.js';
+import { provisionPubSub } from '../src/pubsub/provision.js';
+import { publishFindings } from '../src/pubsub/publish-findings.js';
+import { startSlackStandIn } from '../test/support/slack-stand-in.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {

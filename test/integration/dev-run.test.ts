@@ -12,7 +12,7 @@ describe('npm run dev', () => {
   it('creates what it needs, runs the examples to their outcomes and prints one line per finding', async () => {
     const names = uniqueNames('dev');
     const cwd = await mkdtemp(join(tmpdir(), 'relay-dev-'));
-    const child = spawn(`${root}node_modules/.bin/tsx`, [`${root}src/dev/run.ts`, '--exit-when-settled'], {
+    const child = spawn(`${root}node_modules/.bin/tsx`, [`${root}scripts/dev.ts`, '--exit-when-settled'], {
       cwd,
       env: {
         PATH: process.env.PATH,

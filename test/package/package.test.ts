@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,6 +20,31 @@ const pkg = JSON.parse(read('package.json')) as {
   files: string[];
   devDependencies: Record<string, string>;
 };
+
+/** One build into a temporary directory, shared by the tests that look at what is emitted. */
+let built: Promise<string> | undefined;
+const build = () => {
+  built ??= (async () => {
+    const out = await mkdtemp(join(tmpdir(), 'relay-build-'));
+    const tsc = join(ROOT, 'node_modules/.bin/tsc');
+    // Type errors do not stop emission; these tests are about what is emitted.
+    await run(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out]).catch(() => undefined);
+    return out;
+  })();
+  return built;
+};
+afterAll(async () => {
+  if (built) await rm(await built, { recursive: true, force: true });
+});
+
+/** Test-only modules by name: helpers, contract suites, the memory store, unit tests, the dev runner. */
+const TEST_ONLY = [
+  /(^|\/)test-[^/]*$/,
+  /-contract\.(js|d\.ts|ts)$/,
+  /^state\/memory-/,
+  /\.test\.(js|d\.ts|ts)$/,
+  /^dev\//,
+];
 
 describe('the npm package', () => {
   it('has the Apache-2.0 license text that package.json names', () => {
@@ -73,25 +98,61 @@ describe('the npm package', () => {
   });
 
   it('builds source maps that carry their sources (the package ships no src/)', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'relay-build-'));
-    try {
-      const tsc = join(ROOT, 'node_modules/.bin/tsc');
-      // Type errors do not stop emission; this test is about what is emitted.
-      await run(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out]).catch(() => undefined);
-      const js = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
-      expect(js).toContain('main.js');
-      for (const file of js) {
-        const mapPath = join(out, `${file}.map`);
-        expect(existsSync(mapPath), `${file}.map`).toBe(true);
-        const map = JSON.parse(readFileSync(mapPath, 'utf8')) as {
-          sources: string[];
-          sourcesContent?: string[];
-        };
-        expect(map.sourcesContent?.length, `${file}.map sourcesContent`).toBe(map.sources.length);
-        expect(map.sourcesContent?.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
-      }
-    } finally {
-      await rm(out, { recursive: true, force: true });
+    const out = await build();
+    const js = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    expect(js).toContain('main.js');
+    for (const file of js) {
+      const mapPath = join(out, `${file}.map`);
+      expect(existsSync(mapPath), `${file}.map`).toBe(true);
+      const map = JSON.parse(readFileSync(mapPath, 'utf8')) as {
+        sources: string[];
+        sourcesContent?: string[];
+      };
+      expect(map.sourcesContent?.length, `${file}.map sourcesContent`).toBe(map.sources.length);
+      expect(map.sourcesContent?.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
     }
+  });
+
+  it('builds no test-only module into dist: excluded by name, and nothing emitted imports test code', async () => {
+    const config = JSON.parse(read('tsconfig.build.json')) as { exclude: string[] };
+    for (const pattern of [
+      'src/**/*.test.ts',
+      'src/**/test-*.ts',
+      'src/**/*-contract.ts',
+      'src/state/memory-*.ts',
+      'src/dev/**',
+    ])
+      expect(config.exclude).toContain(pattern);
+    // The test-only modules that exist today, so a rename cannot slip past the patterns unseen.
+    const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' });
+    const modules = sources.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(modules.filter((f) => TEST_ONLY.some((p) => p.test(f))).sort()).toEqual(
+      expect.arrayContaining([
+        'cli/test-io.ts',
+        'dlq/test-letters.ts',
+        'lib/test-clock.ts',
+        'pipeline/test-envelope.ts',
+        'state/memory-relay-state.ts',
+        'state/memory-store.ts',
+        'state/relay-state-contract.ts',
+        'state/store-contract.ts',
+      ]),
+    );
+    expect(existsSync(join(ROOT, 'src/dev')), 'npm run dev lives in scripts/dev.ts').toBe(false);
+
+    const out = await build();
+    const emitted = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      /\.(js|d\.ts)$/.test(f),
+    );
+    expect(emitted).toContain('main.js');
+    expect(emitted).toContain('index.js');
+    expect(emitted.filter((f) => TEST_ONLY.some((p) => p.test(f)))).toEqual([]);
+    // By content too: no emitted module imports a test framework or anything under test/.
+    const testImports = emitted.filter((f) =>
+      /from ['"](vitest|fast-check|playwright-core)['"]|from ['"](\.\.\/)+test\//.test(
+        readFileSync(join(out, f), 'utf8'),
+      ),
+    );
+    expect(testImports).toEqual([]);
   });
 });
