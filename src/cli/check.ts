@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
+import { type Config, type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
 import { parseFindingBytes } from '../finding/parse.js';
 import { decideChannels, resolveModes } from '../policy/decide-channels.js';
+import { matchableFinding } from '../policy/matchers.js';
 import {
   buildReadinessReport,
   type EnvironmentReadiness,
   type ReadinessReport,
 } from '../policy/readiness.js';
+import { applySilences } from '../policy/silence-decisions.js';
+import type { Silence } from '../state/silences.js';
 import { parseCommandArgs } from './args.js';
+import { readActiveSilences, rulesOf } from './check-silences.js';
 import type { CommandIO } from './io.js';
 
 export async function runCheck(args: readonly string[], io: CommandIO): Promise<number> {
@@ -24,7 +28,7 @@ export async function runCheck(args: readonly string[], io: CommandIO): Promise<
   ) as Record<DeploymentEnv, ConfigResult>;
   const report = buildReadinessReport(result, perEnvironment);
   const route = values.finding
-    ? await routeSample(resolve(io.cwd, values.finding), result.config)
+    ? await routeSample(resolve(io.cwd, values.finding), result.config, io.cwd)
     : undefined;
   if (values.json) {
     io.stdout(`${JSON.stringify(route ? { ...report, route } : report, null, 2)}\n`);
@@ -35,21 +39,42 @@ export async function runCheck(args: readonly string[], io: CommandIO): Promise<
   return values.strict && report.misconfigured ? 1 : 0;
 }
 
+type SampleDecision = { decision: string; reason?: string; silence?: Silence };
 type SampleRoute =
-  | { ok: true; findingId: string; channels: Record<string, { decision: string; reason?: string }> }
+  | {
+      ok: true;
+      findingId: string;
+      channels: Record<string, SampleDecision>;
+      /** Set when the state's silences could not be read (the decisions then ignore them). */
+      silencesUnknown?: string;
+    }
   | { ok: false; reason: string; detail: string };
 
-async function routeSample(path: string, config: Parameters<typeof resolveModes>[0]): Promise<SampleRoute> {
+async function routeSample(path: string, config: Config, cwd: string): Promise<SampleRoute> {
   const parsed = parseFindingBytes(await readFile(path));
   if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: parsed.detail };
-  const decisions = decideChannels(parsed.finding, resolveModes(config));
-  const channels = Object.fromEntries(
-    [...decisions].map(([channel, d]) => [
-      channel,
-      d.do === 'drop' ? { decision: 'drop', reason: d.reason } : { decision: d.do },
-    ]),
+  const now = Date.now();
+  const read = await readActiveSilences(config, cwd, now);
+  const silences = read && 'silences' in read ? read.silences : [];
+  const decisions = applySilences(
+    decideChannels(parsed.finding, resolveModes(config)),
+    matchableFinding(parsed.finding),
+    rulesOf(silences),
+    now,
   );
-  return { ok: true, findingId: parsed.finding.id, channels };
+  const channels = Object.fromEntries(
+    [...decisions].map(([channel, d]): [string, SampleDecision] => {
+      if (d.do !== 'drop') return [channel, { decision: d.do }];
+      const silence = silences.find((s) => s.id === d.silenceId);
+      return [channel, { decision: 'drop', reason: d.reason, ...(silence ? { silence } : {}) }];
+    }),
+  );
+  return {
+    ok: true,
+    findingId: parsed.finding.id,
+    channels,
+    ...(read && 'error' in read ? { silencesUnknown: read.error } : {}),
+  };
 }
 
 function row(cells: string[], widths: number[]): string {
@@ -96,7 +121,13 @@ function renderRoute(route: SampleRoute): string {
   if (!route.ok) return `\nsample finding: invalid (${route.reason}): ${route.detail}\n`;
   const lines = ['', `sample finding ${route.findingId}:`];
   for (const [channel, d] of Object.entries(route.channels)) {
-    lines.push(`  ${channel.padEnd(7)} ${d.decision}${d.reason ? ` (${d.reason})` : ''}`);
+    const why = d.silence
+      ? ` (silenced by ${d.silence.id} until ${d.silence.endsAt}: ${d.silence.matchers.join(' ')}; ${d.silence.author}: ${d.silence.reason})`
+      : d.reason
+        ? ` (${d.reason})`
+        : '';
+    lines.push(`  ${channel.padEnd(7)} ${d.decision}${why}`);
   }
+  if (route.silencesUnknown) lines.push(`  (silences could not be read: ${route.silencesUnknown})`);
   return `${lines.join('\n')}\n`;
 }

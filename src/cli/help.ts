@@ -64,7 +64,8 @@ export const checkUsage = `Usage: finding-relay check [--json] [--strict] [--fin
   Reports what Slack, GitHub and storage would do in this environment and in dev/staging/prod.
   --json          one JSON object (for machines)
   --strict        exit 1 when the current environment is MISCONFIGURED
-  --finding FILE  also route one sample finding (JSON) and show each channel's decision`;
+  --finding FILE  also route one sample finding (JSON) and show each channel's decision,
+                  naming the active silence (from STATE_URI) that would mute it`;
 
 export const silenceUsage = `Usage: finding-relay silence <add|list|expire> [options]
   Silences mute matching findings for a while, for every worker of this environment (they live in
