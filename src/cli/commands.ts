@@ -83,7 +83,7 @@ export const commands: Record<string, Command> = {
     run: async (args, io) => (await import('./check.js')).runCheck(args, io),
   },
   silence: {
-    summary: 'mute matching findings for a while, fleet-wide: add, list, expire',
+    summary: 'mute matching findings for a while, fleet-wide (queued ones too): add, list, expire',
     usage:
       'finding-relay silence add --match M [--match M…] (--for D|--until TIME) --reason TEXT [--channel slack|github] [--author NAME] [--json] | list [--all] [--json] | expire ID',
     help: silenceUsage,

@@ -10,18 +10,22 @@ import {
   type RelayUnderTest,
   startRelayUnderTest,
 } from '../support/relay-harness.js';
+import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.js';
 
 /** Every worker honours a new or expired silence within this long (CONTRACT §7). */
 const HONOURED_WITHIN_MS = 5_000;
 
 let pubsub: PubSub;
 let relay: RelayUnderTest | undefined;
+let slack: SlackStandIn | undefined;
 beforeAll(() => {
   pubsub = createTestPubSub();
 });
 afterEach(async () => {
   await relay?.worker.stop();
+  await slack?.close();
   relay = undefined;
+  slack = undefined;
 });
 afterAll(async () => {
   await pubsub.close();
@@ -98,5 +102,47 @@ describe('silences on the emulator', () => {
       expect.objectContaining({ kind: 'dry-run' }),
     ]);
     expect(await http('/')).not.toContain(`<tr data-silence="${id}">`);
+  }, 90_000);
+
+  it('an entry already queued in the outbox when the silence is added is completed as dropped (silenced), not sent', async () => {
+    slack = await startSlackStandIn();
+    slack.setMode({ kind: 'status', status: 503, body: 'service_unavailable' });
+    const names = uniqueNames('silence-queued');
+    await provisionForTest(pubsub, names);
+    relay = await startRelayUnderTest(names, {
+      SLACK_NOTIFICATIONS_ENABLED: 'true',
+      SLACK_WEBHOOK_URL: slack.url,
+      SLACK_BATCH_WINDOW_MS: '100',
+    });
+    const queued = finding({ source: { agent: 'noisy-scanner' }, title: 'queued while Slack is down' });
+    await pubsub.topic(names.findingsTopic).publishMessage({ data: Buffer.from(JSON.stringify(queued)) });
+    await relay.waitForSettled(1);
+    const envelope = relay.settled[0]!.envelope;
+    expect(envelope.outcomes.get('slack')).toEqual({ kind: 'queued' });
+    // Its dispatcher tried and failed: the entry waits in the outbox for a retry.
+    while (slack.received.length === 0) await new Promise((r) => setTimeout(r, 50));
+
+    const id = await silence([
+      'add',
+      '--match',
+      'agent=noisy-scanner',
+      '--channel',
+      'slack',
+      '--for',
+      '1h',
+      '--reason',
+      'outage',
+    ]);
+    await new Promise((r) => setTimeout(r, HONOURED_WITHIN_MS));
+    slack.setMode({ kind: 'ok' });
+    await relay.waitForDispatched(30_000);
+    expect(relay.outcomeOf(envelope, 'slack')).toEqual({
+      kind: 'dropped',
+      reason: 'silenced',
+      silenceId: id,
+    });
+    expect(slack.accepted.some((r) => r.rawBody.includes('queued while Slack is down'))).toBe(false);
+    // The silence covers Slack only: GitHub's dry run went on.
+    expect(relay.outcomeOf(envelope, 'github')).toEqual(expect.objectContaining({ kind: 'dry-run' }));
   }, 90_000);
 });
