@@ -17,13 +17,16 @@ const HONOURED_WITHIN_MS = 5_000;
 
 let pubsub: PubSub;
 let relay: RelayUnderTest | undefined;
+let second: RelayUnderTest | undefined;
 let slack: SlackStandIn | undefined;
 beforeAll(() => {
   pubsub = createTestPubSub();
 });
 afterEach(async () => {
+  await second?.worker.stop();
   await relay?.worker.stop();
   await slack?.close();
+  second = undefined;
   relay = undefined;
   slack = undefined;
 });
@@ -144,5 +147,36 @@ describe('silences on the emulator', () => {
     expect(slack.accepted.some((r) => r.rawBody.includes('queued while Slack is down'))).toBe(false);
     // The silence covers Slack only: GitHub's dry run went on.
     expect(relay.outcomeOf(envelope, 'github')).toEqual(expect.objectContaining({ kind: 'dry-run' }));
+  }, 90_000);
+
+  it('two workers on one state and subscription both honour a silence within 5 s', async () => {
+    const names = uniqueNames('silence-two');
+    await provisionForTest(pubsub, names);
+    relay = await startRelayUnderTest(names);
+    second = await startRelayUnderTest(names, {}, { storeDir: relay.storeDir });
+    const id = await silence(['add', '--match', 'label=noisy', '--for', '10m', '--reason', 'fleet']);
+    await new Promise((r) => setTimeout(r, HONOURED_WITHIN_MS));
+    for (const r of [relay, second]) {
+      const page = await (await fetch(`http://127.0.0.1:${r.worker.httpPort}/`)).text();
+      expect(page).toContain(`<tr data-silence="${id}">`);
+    }
+    const muted = Array.from({ length: 8 }, () => finding({ labels: ['noisy', 'x'] }));
+    const flowing = Array.from({ length: 4 }, () => finding({ labels: ['x'] }));
+    for (const f of [...muted, ...flowing]) {
+      await pubsub.topic(names.findingsTopic).publishMessage({ data: Buffer.from(JSON.stringify(f)) });
+    }
+    const all = () => [...relay!.settled, ...second!.settled];
+    const deadline = Date.now() + 30_000;
+    while (all().length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([relay.waitForDispatched(), second.waitForDispatched()]);
+    const outcome = (f: FindingInput) => {
+      for (const r of [relay!, second!]) {
+        const s = r.settled.find((x) => x.envelope.finding?.id === f.id);
+        if (s) return r.outcomeOf(s.envelope, 'github');
+      }
+      return undefined;
+    };
+    for (const f of muted) expect(outcome(f)).toEqual({ kind: 'dropped', reason: 'silenced', silenceId: id });
+    for (const f of flowing) expect(outcome(f)).toEqual(expect.objectContaining({ kind: 'dry-run' }));
   }, 90_000);
 });
