@@ -77,7 +77,12 @@ describe('loadConfig defaults', () => {
     expect(
       load({ DEPLOYMENT_ENV: 'prod', STATE_URI: 'sqlite://./var/state.db', CLAIM_LEASE_MS: '5000' }).config
         .state,
-    ).toEqual({ uri: 'sqlite:///srv/relay/var/state.db', defaulted: false, leaseMs: 5_000, outboxMaxItems: 100_000 });
+    ).toEqual({
+      uri: 'sqlite:///srv/relay/var/state.db',
+      defaulted: false,
+      leaseMs: 5_000,
+      outboxMaxItems: 100_000,
+    });
     const bad = load({ DEPLOYMENT_ENV: 'dev', STATE_URI: 'redis://x', OUTBOX_MAX_ITEMS: '3' });
     expect(bad.issues.map((i) => [i.variable, i.concern])).toEqual([
       ['STATE_URI', 'state'],

@@ -41,9 +41,10 @@ function counting(state: RelayState) {
     calls,
     state: {
       ...state,
-      enqueue: (r: Parameters<RelayState['enqueue']>[0], now: number) => (
-        calls.push(r.length), state.enqueue(r, now)
-      ),
+      enqueue: (r: Parameters<RelayState['enqueue']>[0], now: number) => {
+        calls.push(r.length);
+        return state.enqueue(r, now);
+      },
     },
   };
 }

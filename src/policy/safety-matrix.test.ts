@@ -164,7 +164,10 @@ describe('the safety matrix (CONTRACT §3)', () => {
 
   it('state: needed whenever a channel is active; sqlite outside dev warns; firestore is the fleet backend', () => {
     expect(resolveState(input({}), 'dev')).toMatchObject({ status: 'DISABLED', backend: 'none' });
-    expect(resolveState(input({ githubOn: true }), 'dev')).toMatchObject({ status: 'MISCONFIGURED', backend: 'none' });
+    expect(resolveState(input({ githubOn: true }), 'dev')).toMatchObject({
+      status: 'MISCONFIGURED',
+      backend: 'none',
+    });
     const sqlite = { githubOn: true, state: 'sqlite:///var/lib/relay/state.db' };
     expect(resolveState(input(sqlite), 'dev')).toMatchObject({ status: 'ENABLED', backend: 'sqlite' });
     expect(resolveState(input(sqlite), 'dev').warning).toBeUndefined();

@@ -155,9 +155,15 @@ export function resolveStorage(input: MatrixInput, env: DeploymentEnv): StorageR
  */
 export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResolution {
   const { uri } = input.state;
-  const needed = resolveGitHubMode(input, env).mode !== 'DISABLED' || resolveSlackMode(input, env).mode === 'ENABLED';
-  const backend: StateBackend = uri?.startsWith('sqlite:') ? 'sqlite' : uri?.startsWith('firestore:') ? 'firestore' : 'none';
-  if (!needed) return { backend, status: 'DISABLED', reason: 'no channel is active, so no state is kept', uri };
+  const needed =
+    resolveGitHubMode(input, env).mode !== 'DISABLED' || resolveSlackMode(input, env).mode === 'ENABLED';
+  const backend: StateBackend = uri?.startsWith('sqlite:')
+    ? 'sqlite'
+    : uri?.startsWith('firestore:')
+      ? 'firestore'
+      : 'none';
+  if (!needed)
+    return { backend, status: 'DISABLED', reason: 'no channel is active, so no state is kept', uri };
   if (!uri) {
     return {
       backend,

@@ -266,6 +266,7 @@ describe('terraform: least privilege and the bucket', () => {
       );
     expect(projectWide.map((g) => g.ref)).toEqual(['google_project_iam_member.worker_firestore']);
     // Firestore has no per-database IAM resource: the condition names the database.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform interpolation, not a JS template
     expect(block(projectWide[0]!.body, 'condition').expression).toBe(
       'resource.name == "projects/${var.project_id}/databases/${google_firestore_database.state.name}"',
     );
@@ -293,7 +294,7 @@ describe('terraform: least privilege and the bucket', () => {
         `roles/storage.objectAdmin on ${hcl('google_storage_bucket.state.name')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.slack_webhook_url.id')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.github_token.id')}`,
-        'roles/datastore.user on resource.name == "projects/${var.project_id}/databases/${google_firestore_database.state.name}"',
+        `roles/datastore.user on resource.name == "projects/${hcl('var.project_id')}/databases/${hcl('google_firestore_database.state.name')}"`,
       ].sort(),
     );
   });

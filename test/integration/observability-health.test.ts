@@ -1,6 +1,6 @@
-import type { PubSub } from '@google-cloud/pubsub';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PubSub } from '@google-cloud/pubsub';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPubSub, uniqueNames } from '../support/pubsub-fixtures.js';
 import {

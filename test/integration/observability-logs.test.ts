@@ -104,9 +104,12 @@ describe('worker logs and metrics, as a process', () => {
 
       const outcomes = lines.filter((l) => l.message === 'outcome');
       // Intake logs `queued` for what it put in the outbox; the dispatchers log the final outcome.
-      expect(outcomes.filter((l) => l.outcome === 'queued').map((l) => `${l.findingId} ${l.channel}`).sort()).toEqual(
-        [`${good[0]!.id} slack`, `${good[0]!.id} github`, `${good[1]!.id} slack`].sort(),
-      );
+      expect(
+        outcomes
+          .filter((l) => l.outcome === 'queued')
+          .map((l) => `${l.findingId} ${l.channel}`)
+          .sort(),
+      ).toEqual([`${good[0]!.id} slack`, `${good[0]!.id} github`, `${good[1]!.id} slack`].sort());
       const finals = outcomes.filter((l) => l.outcome !== 'transient' && l.outcome !== 'queued');
       const key = (l: Line) => `${l.findingId} ${l.channel} ${l.outcome} ${l.reason ?? ''}`;
       expect(finals.map(key).sort()).toEqual(

@@ -1,7 +1,7 @@
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGcsStore } from '../../src/state/gcs-store.js';
 import { openLedgerStorage } from '../../src/channels/ledger/open-ledger-storage.js';
+import { createGcsStore } from '../../src/state/gcs-store.js';
 import { describeStateStoreContract } from '../../src/state/store-contract.js';
 import { type GcsStandIn, startGcsStandIn } from '../support/gcs-stand-in.js';
 

@@ -6,13 +6,13 @@ import type { PubSub } from '@google-cloud/pubsub';
 import pino from 'pino';
 import { type ComposedWorker, composeWorker } from '../../src/app/compose.js';
 import { readLedger } from '../../src/channels/ledger/ledger-reader.js';
+import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storage.js';
+import type { ChannelName, Outcome } from '../../src/channels/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FindingInput } from '../../src/finding/schema.js';
-import type { ChannelName, Outcome } from '../../src/channels/types.js';
 import type { Settlement } from '../../src/pipeline/settle.js';
 import type { Envelope } from '../../src/pipeline/types.js';
 import { type PubSubNames, provisionPubSub } from '../../src/pubsub/provision.js';
-import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storage.js';
 import { emulatorHost, TEST_PROJECT_ID } from './pubsub-fixtures.js';
 
 export type Env = Record<string, string | undefined>;
