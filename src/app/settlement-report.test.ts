@@ -103,8 +103,8 @@ describe('recordSettlement', () => {
 });
 
 describe('outcome causes through the one redactor', () => {
-  const webhook = 'https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnopqrstuvwx';
-  const token = 'ghp_outcomecausetoken0123456789abcdef';
+  const webhook = 'https://hooks.slack.test/services/TSENTINEL/BSENTINEL/abcdefghijklmnopqrstuvwx';
+  const token = 'sentinel-token-outcomecause-0123456789';
 
   it('stores no part of a secret a cause echoes, cut short or whole', () => {
     const lines: string[] = [];

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { crashReport } from './last-resort.js';
 
-const TOKEN = 'ghp_crashtoken0123456789abcdefghij';
-const WEBHOOK = 'https://hooks.slack.com/services/T0CRASH/B0CRASH/crashwebhooksecretvalue1';
-const ROUTE = 'https://hooks.slack.com/services/T0CRASH/B0ROUTE/routewebhooksecretvalue2';
+const TOKEN = 'sentinel-token-crash-0123456789abcdef';
+const WEBHOOK = 'https://hooks.slack.test/services/TCRASH/BCRASH/crashwebhooksecretvalue1';
+const ROUTE = 'https://hooks.slack.test/services/TCRASH/BROUTE/routewebhooksecretvalue2';
 const env = { GITHUB_TOKEN: TOKEN, SLACK_WEBHOOK_URL: WEBHOOK, SLACK_WEBHOOK_URL_SECURITY: ROUTE };
 const SECRET_PARTS = [TOKEN.slice(4, 20), 'crashwebhooksecret', 'routewebhooksecret'];
 

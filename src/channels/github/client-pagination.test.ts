@@ -5,7 +5,7 @@ import { systemClock } from '../../lib/clock.js';
 import { createGitHubClient } from './client.js';
 import { markerFor } from './marker.js';
 
-const TOKEN = 'ghp_paginationtoken0123456789abcdef';
+const TOKEN = 'sentinel-token-pagination-0123456789';
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
