@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
-import { type SilenceRule, silenceRule } from '../policy/silence-decisions.js';
-import { listSilences, type Silence, silenceMatchers } from '../state/silences.js';
+import type { SilenceRule } from '../policy/silence-decisions.js';
+import { listSilences, type Silence, silenceRuleOf } from '../state/silences.js';
 import type { StateStore } from '../state/store.js';
 
 /** Every worker reads the silences this often, so a new or expired one is honoured within 5 s. */
@@ -63,21 +63,14 @@ export class SilenceCache {
     const current = all.filter((s) => Date.parse(s.endsAt) > now);
     const rules: SilenceRule[] = [];
     for (const s of current) {
-      const { matchers, problems } = silenceMatchers(s);
-      if (problems.length > 0) {
-        if (!this.#badIds.has(s.id)) log.warn({ silenceId: s.id, problems }, 'silence ignored: bad matchers');
+      const parsed = silenceRuleOf(s);
+      if ('problems' in parsed) {
+        if (!this.#badIds.has(s.id))
+          log.warn({ silenceId: s.id, problems: parsed.problems }, 'silence ignored: bad matchers');
         this.#badIds.add(s.id);
         continue;
       }
-      rules.push(
-        silenceRule({
-          id: s.id,
-          channel: s.channel,
-          startsAt: Date.parse(s.startsAt),
-          endsAt: Date.parse(s.endsAt),
-          matchers,
-        }),
-      );
+      rules.push(parsed.rule);
     }
     this.#silences = current;
     this.#rules = rules;

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { parseStateUri, resolveStateUri } from '../config/state-uri.js';
 import type { Config } from '../config/types.js';
-import { parseMatchers } from '../policy/matchers.js';
-import { type SilenceRule, silenceRule } from '../policy/silence-decisions.js';
+import type { SilenceRule } from '../policy/silence-decisions.js';
 import { openRelayState } from '../state/open-relay-state.js';
 import type { RelayState } from '../state/relay-state.js';
-import { isActive, listSilences, type Silence } from '../state/silences.js';
+import { isActive, listSilences, type Silence, silenceRuleOf } from '../state/silences.js';
 
 export type SilencesRead = { readonly silences: readonly Silence[] } | { readonly error: string };
 
@@ -38,16 +37,7 @@ export async function readActiveSilences(
 
 export function rulesOf(silences: readonly Silence[]): SilenceRule[] {
   return silences.flatMap((s) => {
-    const { matchers, problems } = parseMatchers(s.matchers);
-    if (problems.length > 0) return [];
-    return [
-      silenceRule({
-        id: s.id,
-        channel: s.channel,
-        startsAt: Date.parse(s.startsAt),
-        endsAt: Date.parse(s.endsAt),
-        matchers,
-      }),
-    ];
+    const parsed = silenceRuleOf(s);
+    return 'rule' in parsed ? [parsed.rule] : [];
   });
 }

@@ -1,5 +1,6 @@
 import type { ChannelName } from '../channels/types.js';
-import { type Matcher, parseMatchers } from '../policy/matchers.js';
+import { parseMatchers } from '../policy/matchers.js';
+import { type SilenceRule, silenceRule } from '../policy/silence-decisions.js';
 import { PreconditionFailedError, type StateStore } from './store.js';
 
 /**
@@ -36,9 +37,19 @@ export function isActive(silence: Silence, now: number): boolean {
   return Date.parse(silence.startsAt) <= now && now < Date.parse(silence.endsAt);
 }
 
-/** The stored silence's matchers, parsed (a silence whose matchers no longer parse yields problems). */
-export function silenceMatchers(silence: Silence): { matchers: Matcher[]; problems: string[] } {
-  return parseMatchers(silence.matchers);
+/** The stored silence as a rule ready to test findings, or the problems of matchers that no longer parse. */
+export function silenceRuleOf(silence: Silence): { rule: SilenceRule } | { problems: string[] } {
+  const { matchers, problems } = parseMatchers(silence.matchers);
+  if (problems.length > 0) return { problems };
+  return {
+    rule: silenceRule({
+      id: silence.id,
+      channel: silence.channel,
+      startsAt: Date.parse(silence.startsAt),
+      endsAt: Date.parse(silence.endsAt),
+      matchers,
+    }),
+  };
 }
 
 export async function addSilence(kv: StateStore, env: string, silence: Silence): Promise<Silence> {
