@@ -47,7 +47,7 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
   const dispatch = (
     channel: ChannelName,
     target: string,
-    parts: Pick<DispatcherOptions, 'handle' | 'intervalMs' | 'batchSize'>,
+    parts: Pick<DispatcherOptions, 'handle' | 'intervalMs' | 'batchSize' | 'readyInMs'>,
   ) => {
     targets[channel] = target;
     dispatchers.push(
@@ -88,6 +88,7 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
     });
     dispatch('slack', slackTarget(config.slack.webhookUrl), {
       handle: cycle(sink),
+      readyInMs: () => sink.readyInMs?.() ?? 0,
       intervalMs: config.slack.batchWindowMs,
       batchSize: 10_000,
     });

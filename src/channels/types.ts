@@ -61,4 +61,6 @@ export interface ChannelSink {
   deliver(items: readonly DeliveryItem[], signal: AbortSignal): Promise<Map<DeliveryItem, Outcome>>;
   /** Flush anything batched and release resources (called on shutdown). */
   close?(): Promise<void>;
+  /** How long until a send could go now (a rate limit's pacing); absent: at once. */
+  readyInMs?(): number;
 }

@@ -261,3 +261,31 @@ describe('recording a big cycle', () => {
     await d.stop();
   });
 });
+
+describe('waiting for the channel before taking', () => {
+  it('takes entries only once the channel could send, so findings arriving meanwhile join that cycle', async () => {
+    const { clock, advance, state, cycles } = setup();
+    const waits = [1_500]; // asked from the second cycle on (the first only takes the lease)
+    const d = startDispatcher({
+      state,
+      target: TARGET,
+      holder: 'a',
+      leaseMs: 6_000,
+      batchSize: 100,
+      intervalMs: 1_000,
+      clock,
+      log,
+      readyInMs: () => waits.shift() ?? 0,
+      handle: async (entries) => {
+        cycles.push({ holder: 'a', at: clock.now(), ids: entries.map((e) => e.eventId) });
+        return sent(entries);
+      },
+    });
+    await state.enqueue([request('1')], 1_000_100);
+    await advance(2_000);
+    await state.enqueue([request('2')], 1_002_000);
+    await advance(1_000);
+    expect(cycles.map((c) => [c.at, c.ids])).toEqual([[1_002_500, ['1', '2']]]);
+    await d.stop();
+  });
+});

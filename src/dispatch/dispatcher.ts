@@ -21,6 +21,11 @@ export interface DispatcherOptions {
   readonly handle: CycleHandler;
   /** Told of every completion once it is recorded (outcome logs, metrics, recent outcomes). */
   readonly onCompleted?: (entry: OutboxEntry, completion: Completion) => void;
+  /**
+   * How long until the channel could send now (Slack's pacer). Entries are taken only then, so
+   * a finding arriving meanwhile joins this digest instead of waiting for the next one's slot.
+   */
+  readonly readyInMs?: () => number;
 }
 
 export interface RunningDispatcher {
@@ -52,6 +57,11 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
   const pause = (ms: number) => clock.sleep(ms, stopping.signal).catch(() => undefined);
 
   async function cycle(): Promise<void> {
+    const ready = leased ? (opts.readyInMs?.() ?? 0) : 0;
+    if (ready > 0) {
+      await pause(ready);
+      if (stopping.signal.aborted) return;
+    }
     const taken = await state.takeDue(lease, target, opts.batchSize, clock.now());
     if (storeDown) log.info({ target }, 'dispatcher: state store answers again');
     storeDown = false;

@@ -154,5 +154,6 @@ export function createSlackSink(deps: SlackSinkDeps): ChannelSink {
       return outcomes;
     },
     close: () => batcher.close(),
+    readyInMs: () => pacer.waitMs(),
   };
 }
