@@ -289,3 +289,28 @@ describe('waiting for the channel before taking', () => {
     await d.stop();
   });
 });
+
+describe('a long wait for the channel', () => {
+  it('waits at most a third of its lease before taking (a long Retry-After is waited out in the cycle, renewing)', async () => {
+    const { clock, advance, state, cycles } = setup();
+    const d = startDispatcher({
+      state,
+      target: TARGET,
+      holder: 'a',
+      leaseMs: 6_000,
+      batchSize: 100,
+      intervalMs: 1_000,
+      clock,
+      log,
+      readyInMs: () => 60_000,
+      handle: async (entries) => {
+        cycles.push({ holder: 'a', at: clock.now(), ids: entries.map((e) => e.eventId) });
+        return sent(entries);
+      },
+    });
+    await state.enqueue([request('1')], 1_000_000);
+    await advance(3_100);
+    expect(cycles.map((c) => [c.at, c.ids])).toEqual([[1_003_000, ['1']]]);
+    await d.stop();
+  });
+});

@@ -57,7 +57,9 @@ export function startDispatcher(opts: DispatcherOptions): RunningDispatcher {
   const pause = (ms: number) => clock.sleep(ms, stopping.signal).catch(() => undefined);
 
   async function cycle(): Promise<void> {
-    const ready = leased ? (opts.readyInMs?.() ?? 0) : 0;
+    // Capped at a third of the lease: a long pause (a Retry-After) is waited out inside the
+    // cycle instead, where the lease keeps being renewed.
+    const ready = leased ? Math.min(opts.readyInMs?.() ?? 0, Math.floor(opts.leaseMs / 3)) : 0;
     if (ready > 0) {
       await pause(ready);
       if (stopping.signal.aborted) return;
