@@ -20,22 +20,22 @@ export interface OutboxPayload {
   };
 }
 
+/** The original message as an outbox payload carries it; encoded once per message, shared by its channels. */
+export function outboxMessage(message: InboundMessage): OutboxPayload['message'] {
+  return {
+    id: message.id,
+    data: message.data.toString('base64'),
+    attributes: { ...message.attributes },
+    publishedAt: message.publishTime.getTime(),
+  };
+}
+
 export function toOutboxPayload(
   finding: Finding,
   decision: 'deliver' | 'dry-run',
-  message: InboundMessage,
+  message: OutboxPayload['message'],
 ): OutboxPayload {
-  return {
-    v: 1,
-    finding,
-    decision,
-    message: {
-      id: message.id,
-      data: message.data.toString('base64'),
-      attributes: { ...message.attributes },
-      publishedAt: message.publishTime.getTime(),
-    },
-  };
+  return { v: 1, finding, decision, message };
 }
 
 export class UnreadablePayloadError extends Error {

@@ -1,5 +1,5 @@
 import type { ChannelName, Outcome } from '../channels/types.js';
-import { toOutboxPayload } from '../dispatch/outbox-payload.js';
+import { type OutboxPayload, outboxMessage, toOutboxPayload } from '../dispatch/outbox-payload.js';
 import { untilStoreAnswers } from '../lib/store-wait.js';
 import { severityRank } from '../policy/severity.js';
 import type { EnqueueRequest, EnqueueResult, RelayState } from '../state/relay-state.js';
@@ -31,6 +31,7 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
     for (const envelope of batch) {
       const finding = envelope.finding;
       if (!finding) continue;
+      let message: OutboxPayload['message'] | undefined;
       for (const [channel, decision] of envelope.decisions) {
         if (decision.do === 'drop' || envelope.outcomes.has(channel)) continue;
         const target = state ? settings.targets[channel] : undefined;
@@ -39,13 +40,14 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
           envelope.outcomes.set(channel, { kind: 'dropped', reason: 'mode-disabled' });
           continue;
         }
+        message ??= outboxMessage(envelope.message);
         requests.push({
           eventId: finding.id,
           channel,
           target,
           fingerprint: finding.fingerprint,
           priority: severityRank(finding.severity),
-          payload: toOutboxPayload(finding, decision.do, envelope.message),
+          payload: toOutboxPayload(finding, decision.do, message),
           ...(channel === 'slack' ? { window: { scope: target, windowMs: settings.windowMs } } : {}),
         });
         owners.push({ envelope, channel });
