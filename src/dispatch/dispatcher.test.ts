@@ -22,8 +22,9 @@ function setup() {
   const { clock, advance } = manualClock(1_000_000);
   const state = createMemoryRelayState();
   const cycles: Array<{ holder: string; at: number; ids: string[] }> = [];
-  const start = (holder: string, handle?: CycleHandler) =>
+  const start = (holder: string, handle?: CycleHandler, extra: { readyInMs?: () => number } = {}) =>
     startDispatcher({
+      ...extra,
       state,
       target: TARGET,
       holder,
@@ -264,23 +265,9 @@ describe('recording a big cycle', () => {
 
 describe('waiting for the channel before taking', () => {
   it('takes entries only once the channel could send, so findings arriving meanwhile join that cycle', async () => {
-    const { clock, advance, state, cycles } = setup();
+    const { advance, state, cycles, start } = setup();
     const waits = [1_500]; // asked from the second cycle on (the first only takes the lease)
-    const d = startDispatcher({
-      state,
-      target: TARGET,
-      holder: 'a',
-      leaseMs: 6_000,
-      batchSize: 100,
-      intervalMs: 1_000,
-      clock,
-      log,
-      readyInMs: () => waits.shift() ?? 0,
-      handle: async (entries) => {
-        cycles.push({ holder: 'a', at: clock.now(), ids: entries.map((e) => e.eventId) });
-        return sent(entries);
-      },
-    });
+    const d = start('a', undefined, { readyInMs: () => waits.shift() ?? 0 });
     await state.enqueue([request('1')], 1_000_100);
     await advance(2_000);
     await state.enqueue([request('2')], 1_002_000);
@@ -292,22 +279,8 @@ describe('waiting for the channel before taking', () => {
 
 describe('a long wait for the channel', () => {
   it('waits at most a third of its lease before taking (a long Retry-After is waited out in the cycle, renewing)', async () => {
-    const { clock, advance, state, cycles } = setup();
-    const d = startDispatcher({
-      state,
-      target: TARGET,
-      holder: 'a',
-      leaseMs: 6_000,
-      batchSize: 100,
-      intervalMs: 1_000,
-      clock,
-      log,
-      readyInMs: () => 60_000,
-      handle: async (entries) => {
-        cycles.push({ holder: 'a', at: clock.now(), ids: entries.map((e) => e.eventId) });
-        return sent(entries);
-      },
-    });
+    const { advance, state, cycles, start } = setup();
+    const d = start('a', undefined, { readyInMs: () => 60_000 });
     await state.enqueue([request('1')], 1_000_000);
     await advance(3_100);
     expect(cycles.map((c) => [c.at, c.ids])).toEqual([[1_003_000, ['1']]]);

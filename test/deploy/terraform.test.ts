@@ -266,9 +266,8 @@ describe('terraform: least privilege and the bucket', () => {
       );
     expect(projectWide.map((g) => g.ref)).toEqual(['google_project_iam_member.worker_firestore']);
     // Firestore has no per-database IAM resource: the condition names the database.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform interpolation, not a JS template
     expect(block(projectWide[0]!.body, 'condition').expression).toBe(
-      'resource.name == "projects/${var.project_id}/databases/${google_firestore_database.state.name}"',
+      `resource.name == "projects/${hcl('var.project_id')}/databases/${hcl('google_firestore_database.state.name')}"`,
     );
   });
 
