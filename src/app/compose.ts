@@ -107,6 +107,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       stateResolution.status === 'ENABLED' && config.state.uri
         ? await openRelayState(config.state.uri, {
             cwd: process.cwd(),
+            env: opts.env,
             // Firestore's TTL deletes on its own: its documents carry the same retention.
             firestore: { doneRetentionMs: doneRetentionMs(config.dedupeWindowS) },
           })

@@ -11,6 +11,7 @@ import {
   type ReadinessReport,
 } from '../policy/readiness.js';
 import { applySilences } from '../policy/silence-decisions.js';
+import { openRelayState } from '../state/open-relay-state.js';
 import type { Silence } from '../state/silences.js';
 import { parseCommandArgs } from './args.js';
 import { readActiveSilences, rulesOf } from './check-silences.js';
@@ -28,7 +29,7 @@ export async function runCheck(args: readonly string[], io: CommandIO): Promise<
   ) as Record<DeploymentEnv, ConfigResult>;
   const report = buildReadinessReport(result, perEnvironment);
   const route = values.finding
-    ? await routeSample(resolve(io.cwd, values.finding), result.config, io.cwd)
+    ? await routeSample(resolve(io.cwd, values.finding), result.config, io)
     : undefined;
   if (values.json) {
     io.stdout(`${JSON.stringify(route ? { ...report, route } : report, null, 2)}\n`);
@@ -50,11 +51,13 @@ type SampleRoute =
     }
   | { ok: false; reason: string; detail: string };
 
-async function routeSample(path: string, config: Config, cwd: string): Promise<SampleRoute> {
+async function routeSample(path: string, config: Config, io: CommandIO): Promise<SampleRoute> {
   const parsed = parseFindingBytes(await readFile(path));
   if (!parsed.ok) return { ok: false, reason: parsed.reason, detail: parsed.detail };
   const now = Date.now();
-  const read = await readActiveSilences(config, cwd, now);
+  const read = await readActiveSilences(config, io.cwd, now, (uri, at) =>
+    openRelayState(uri, { cwd: at, env: io.env }),
+  );
   const silences = read && 'silences' in read ? read.silences : [];
   const decisions = applySilences(
     decideChannels(parsed.finding, resolveModes(config)),

@@ -127,7 +127,7 @@ export async function runSilence(
     );
     return 1;
   }
-  const open = deps.openState ?? ((uri, cwd) => openRelayState(uri, { cwd }));
+  const open = deps.openState ?? ((uri, cwd) => openRelayState(uri, { cwd, env: io.env }));
   const state = await open(config.state.uri, io.cwd);
   try {
     return await runPlan(plan, state, config.deploymentEnv, io, deps);

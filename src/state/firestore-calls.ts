@@ -5,6 +5,8 @@ import { PreconditionFailedError, StoreUnavailableError } from './store.js';
 /** What one call may still do: once its deadline passed, no transaction of it commits any more. */
 export interface CallGuard {
   readonly expired: boolean;
+  /** The call's operation (`enqueue`, `takeDue`…): what its commits, writes and reads are counted under. */
+  readonly op: string;
 }
 
 /** A call that already gave up commits nothing late. */
@@ -20,6 +22,37 @@ export interface FirestoreIo {
   writes: number;
   /** Commits read and built again after a conflict (a precondition another writer broke). */
   retries: number;
+  /**
+   * Documents read as Firestore bills them: every document a get/getAll asked for (found or not),
+   * every document a query returned, and 1 for a query that returned none.
+   */
+  reads: number;
+}
+
+const zeroIo = (): FirestoreIo => ({ commits: 0, writes: 0, retries: 0, reads: 0 });
+
+/**
+ * Every Firestore backend of this process, by operation (`enqueue`, `takeDue`, `complete`, `read`…):
+ * what `npm run bench -- --state firestore` reports as commits, document writes and reads per
+ * 1,000 findings. A commit that failed (a conflict, the deadline) is not counted; its reads are.
+ */
+const processIo = new Map<string, FirestoreIo>();
+
+/** A copy of this process's Firestore counts so far, by operation. */
+export function firestoreIoByOp(): Record<string, FirestoreIo> {
+  return Object.fromEntries([...processIo].map(([op, io]) => [op, { ...io }]));
+}
+
+/** The sum over operations of a firestoreIoByOp() result. */
+export function totalIo(byOp: Readonly<Record<string, FirestoreIo>>): FirestoreIo {
+  const sum = zeroIo();
+  for (const io of Object.values(byOp)) {
+    sum.commits += io.commits;
+    sum.writes += io.writes;
+    sum.retries += io.retries;
+    sum.reads += io.reads;
+  }
+  return sum;
 }
 
 /** NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED: someone wrote in between. */
@@ -40,6 +73,8 @@ export interface CallRunner {
    * close() fail at once.
    */
   run<T>(op: string, body: (guard: CallGuard) => Promise<T>): Promise<T>;
+  /** Counts `documents` read by the call (see FirestoreIo.reads): a query's result size, or the refs of a get. */
+  read(guard: CallGuard, documents: number): void;
   /**
    * One optimistic commit: `build` reads what it needs (getAll, at one read time, no locks) and
    * stages its writes in one atomic batch, each conditioned on what it read (create = must not
@@ -61,11 +96,17 @@ export function createCallRunner(options: CallRunnerOptions): CallRunner {
   const running = new Set<Promise<unknown>>();
   const fail = (op: string, why: string) =>
     new StoreUnavailableError(`${options.location}: ${op} failed: ${why}`);
+  const count = (op: string, add: (io: FirestoreIo) => void) => {
+    add(options.io);
+    const mine = processIo.get(op) ?? zeroIo();
+    processIo.set(op, mine);
+    add(mine);
+  };
 
   return {
     run: async (op, body) => {
       if (closed) throw fail(op, 'closed');
-      const guard = { expired: false };
+      const guard = { expired: false, op };
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -104,17 +145,21 @@ export function createCallRunner(options: CallRunnerOptions): CallRunner {
         if (guard.expired) throw new CallAbandonedError('the call gave up before its commit');
         try {
           await batch.commit();
-          options.io.commits++;
-          options.io.writes += writes;
+          count(guard.op, (io) => {
+            io.commits++;
+            io.writes += writes;
+          });
           return result;
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (!CONFLICT.has(code as number) || attempt >= options.maxAttempts || guard.expired) throw error;
-          options.io.retries++;
+          count(guard.op, (io) => io.retries++);
           await sleep(Math.random() * Math.min(200, 4 * 2 ** attempt));
         }
       }
     },
+
+    read: (guard, documents) => count(guard.op, (io) => (io.reads += documents)),
 
     close: async () => {
       closed = true;

@@ -127,6 +127,7 @@ async function enqueueChunk(
   const outcome = await deps.runner.commit<ChunkOutcome>(deps.db, guard, async (batch) => {
     const refs = [...chunk.deliveries.values(), ...chunk.readWindows.values()];
     const snaps = refs.length === 0 ? [] : await deps.db.getAll(...refs);
+    deps.runner.read(guard, refs.length);
     const readAt = new Map(snaps.map((snap) => [snap.ref.path, snap.updateTime]));
     const deliveries = new Map<string, { state: DeliveryState; outcome: string | null } | undefined>();
     dKeys.forEach((k, i) => {

@@ -38,6 +38,7 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
         runner.commit(db, guard, async (batch) => {
           const ref = kvRef(db, key);
           const snap = await ref.get();
+          runner.read(guard, 1);
           const before = snap.data() as KvDoc | undefined;
           if (live(before)) throw new PreconditionFailedError(`"${key}" already exists`);
           const generation = Math.max((before?.generation ?? 0) + 1, Date.now() * 1000);
@@ -50,8 +51,10 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
     },
     read: async (key) => {
       assertValidKey(key);
-      return runner.run('read', async () => {
-        const doc = live((await kvRef(db, key).get()).data() as KvDoc | undefined);
+      return runner.run('read', async (guard) => {
+        const snap = await kvRef(db, key).get();
+        runner.read(guard, 1);
+        const doc = live(snap.data() as KvDoc | undefined);
         return doc && stored(key, Buffer.from(doc.data), doc.generation);
       });
     },
@@ -62,6 +65,7 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
         runner.commit(db, guard, async (batch) => {
           const ref = kvRef(db, key);
           const snap = await ref.get();
+          runner.read(guard, 1);
           const before = live(snap.data() as KvDoc | undefined);
           if (before?.generation !== asGeneration(generation)) {
             throw new PreconditionFailedError(`"${key}" is not at generation ${generation}`);
@@ -78,6 +82,7 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
         runner.commit(db, guard, async (batch) => {
           const ref = kvRef(db, key);
           const snap = await ref.get();
+          runner.read(guard, 1);
           const before = live(snap.data() as KvDoc | undefined);
           if (!before) return { result: undefined, writes: 0 };
           if (generation !== undefined && before.generation !== asGeneration(generation)) {
@@ -94,7 +99,7 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
     },
     list: async (prefix) => {
       assertValidPrefix(prefix);
-      return runner.run('list', async () => {
+      return runner.run('list', async (guard) => {
         const snap = await db
           .collection(COLLECTIONS.kv)
           .where('key', '>=', prefix)
@@ -102,6 +107,7 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
           .orderBy('key')
           .select('key', 'deleted')
           .get();
+        runner.read(guard, Math.max(1, snap.size));
         return snap.docs.filter((d) => d.get('deleted') !== true).map((d) => d.get('key') as string);
       });
     },

@@ -1,4 +1,4 @@
-import { FieldValue, Firestore, type Query, type WriteBatch } from '@google-cloud/firestore';
+import { FieldValue, Firestore, type Query } from '@google-cloud/firestore';
 import { type CallGuard, createCallRunner, type FirestoreIo } from './firestore-calls.js';
 import {
   COLLECTIONS,
@@ -31,6 +31,13 @@ export interface FirestoreOptions {
   readonly project?: string;
   /** Default `(default)`. */
   readonly database?: string;
+  /**
+   * Set when FIRESTORE_EMULATOR_HOST is (the client connects there by itself): the client is told
+   * the universe it talks to, so it does not ask the GCE metadata server for credentials it never
+   * uses (a `MetadataLookupWarning` off Google Cloud), and a `-` project becomes `projectId`
+   * (GOOGLE_CLOUD_PROJECT, or EMULATOR_PROJECT: the emulator takes any project).
+   */
+  readonly emulator?: { readonly projectId?: string };
   /** A client made elsewhere (tests); project and database are then its own. */
   readonly firestore?: Firestore;
   /** A call that has no answer by then fails with StoreUnavailableError (and commits nothing later). Default 10 s. */
@@ -51,6 +58,8 @@ export interface FirestoreRelayState extends RelayState {
 }
 
 const DEFAULT_RETENTION_MS = 8 * 24 * 3600 * 1000;
+/** The project of `firestore://-/…` on the emulator when GOOGLE_CLOUD_PROJECT is unset (`demo-`: an emulator-only project). */
+export const EMULATOR_PROJECT = 'demo-finding-relay';
 /** Attempts of one optimistic commit while other writers get in between. */
 const COMMIT_ATTEMPTS = 20;
 
@@ -64,15 +73,19 @@ const COMMIT_ATTEMPTS = 20;
 export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreRelayState {
   const database = opts.database ?? '(default)';
   const project = opts.project && opts.project !== '-' ? opts.project : undefined;
+  const projectId = project ?? (opts.emulator && (opts.emulator.projectId || EMULATOR_PROJECT));
   const db =
     opts.firestore ??
     new Firestore({
-      ...(project && { projectId: project }),
+      ...(projectId && { projectId }),
+      // Without it, the first call asks the credentials for their universe, and looking for
+      // credentials off Google Cloud means asking the metadata server (and a warning).
+      ...(opts.emulator && { universeDomain: 'googleapis.com' }),
       databaseId: database,
       ignoreUndefinedProperties: true,
     });
   const location = `firestore://${project ?? '-'}/${database}`;
-  const io: FirestoreIo = { commits: 0, writes: 0, retries: 0 };
+  const io: FirestoreIo = { commits: 0, writes: 0, retries: 0, reads: 0 };
   const runner = createCallRunner({
     location,
     callTimeoutMs: opts.callTimeoutMs ?? 10_000,
@@ -90,24 +103,22 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
   const holding = new Set<string>();
   const deliveries = db.collection(COLLECTIONS.deliveries);
 
-  const commitBatch = async (fill: (batch: WriteBatch) => number) => {
-    const batch = db.batch();
-    const n = fill(batch);
-    if (n === 0) return;
-    await batch.commit();
-    io.commits++;
-    io.writes += n;
+  /** A query's documents, its reads counted (a query that finds nothing is billed one read). */
+  const queried = async (guard: CallGuard, query: Query) => {
+    const snap = await query.get();
+    runner.read(guard, Math.max(1, snap.size));
+    return snap;
   };
 
-  /** Deletes what the query finds, ≤ 500 per batch, until it finds nothing. */
-  const deleteAll = async (query: Query): Promise<number> => {
+  /** Deletes what the query finds, ≤ 500 per batch (no preconditions), until it finds nothing. */
+  const deleteAll = async (guard: CallGuard, query: Query): Promise<number> => {
     let removed = 0;
     for (;;) {
-      const snap = await query.select().limit(MAX_WRITES_PER_COMMIT).get();
+      const snap = await queried(guard, query.select().limit(MAX_WRITES_PER_COMMIT));
       if (snap.empty) return removed;
-      await commitBatch((batch) => {
+      await runner.commit(db, guard, async (batch) => {
         for (const d of snap.docs) batch.delete(d.ref);
-        return snap.size;
+        return { result: undefined, writes: snap.size };
       });
       removed += snap.size;
     }
@@ -151,6 +162,7 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
         const ref = leaseRef(db, lease.name);
         const take = runner.commit(db, guard, async (batch) => {
           const snap = await ref.get();
+          runner.read(guard, 1);
           const held = snap.data() as LeaseDoc | undefined;
           if (held && held.holder !== lease.holder && held.expiresAt > now)
             return { result: false, writes: 0 };
@@ -168,7 +180,9 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
         const read = async () =>
           limit <= 0
             ? []
-            : (await dueQuery(target, now, limit).get()).docs.map((d) => toEntry(d.data() as DeliveryDoc));
+            : (await queried(guard, dueQuery(target, now, limit))).docs.map((d) =>
+                toEntry(d.data() as DeliveryDoc),
+              );
         // The usual holder renews and reads at once (the entries are only returned if the lease is
         // still ours); anyone else reads only once it holds the lease.
         const early = holding.has(lease.name) ? read() : undefined;
@@ -195,6 +209,7 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
         const ref = leaseRef(db, name);
         await runner.commit(db, guard, async (batch) => {
           const snap = await ref.get();
+          runner.read(guard, 1);
           if ((snap.data() as LeaseDoc | undefined)?.holder !== holder)
             return { result: undefined, writes: 0 };
           batch.delete(ref, { lastUpdateTime: snap.updateTime! });
@@ -203,8 +218,9 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
       }),
 
     deliveries: (eventId) =>
-      runner.run('deliveries', async () => {
+      runner.run('deliveries', async (guard) => {
         const snaps = await db.getAll(...STATE_CHANNELS.map((c) => deliveryRef(db, eventId, c)));
+        runner.read(guard, snaps.length);
         return snaps.flatMap((snap, i): DeliveryRecord[] => {
           const d = snap.data() as DeliveryDoc | undefined;
           if (!d) return [];
@@ -223,22 +239,25 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
       }),
 
     outboxStats: () =>
-      runner.run('outboxStats', async () => {
+      runner.run('outboxStats', async (guard) => {
         const refs = STATE_CHANNELS.flatMap((c) =>
           Array.from({ length: shards }, (_, s) => counterRef(db, c, s)),
         );
         const [counters, ...oldest] = await Promise.all([
           db.getAll(...refs),
           ...STATE_CHANNELS.map((channel) =>
-            deliveries
-              .where('channel', '==', channel)
-              .where('state', '==', 'queued')
-              .orderBy('enqueuedAt')
-              .limit(1)
-              .select('enqueuedAt')
-              .get(),
+            queried(
+              guard,
+              deliveries
+                .where('channel', '==', channel)
+                .where('state', '==', 'queued')
+                .orderBy('enqueuedAt')
+                .limit(1)
+                .select('enqueuedAt'),
+            ),
           ),
         ]);
+        runner.read(guard, refs.length);
         return STATE_CHANNELS.map((channel, i): OutboxStats => {
           const items = counters
             .slice(i * shards, (i + 1) * shards)
@@ -253,13 +272,13 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
       }),
 
     expire: (now, retentionMs) =>
-      runner.run('expire', async () => {
+      runner.run('expire', async (guard) => {
         const before = now - retentionMs;
         // Queued entries have no finishedAt, so the first query never finds one.
         const counts = await Promise.all([
-          deleteAll(deliveries.where('finishedAt', '<=', before)),
-          deleteAll(db.collection(COLLECTIONS.windows).where('endsAt', '<=', now)),
-          deleteAll(db.collection(COLLECTIONS.leases).where('expiresAt', '<=', before)),
+          deleteAll(guard, deliveries.where('finishedAt', '<=', before)),
+          deleteAll(guard, db.collection(COLLECTIONS.windows).where('endsAt', '<=', now)),
+          deleteAll(guard, db.collection(COLLECTIONS.leases).where('expiresAt', '<=', before)),
         ]);
         return counts.reduce((a, b) => a + b, 0);
       }),
@@ -276,6 +295,7 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
       if (keys.length === 0) return { result: undefined, writes: 0 };
       const refs = keys.map((k) => deliveries.doc(k));
       const snaps = await db.getAll(...refs);
+      runner.read(guard, refs.length);
       const docs = new Map(keys.map((k, i) => [k, snaps[i]!.data() as DeliveryDoc | undefined]));
       const finished = new Map<StateChannel, number>();
       const changed = new Set<string>();

@@ -8,7 +8,13 @@ export interface OpenRelayStateOptions {
   readonly cwd: string;
   readonly sqlite?: SqliteOptions;
   /** Firestore tuning (project and database come from the uri). */
-  readonly firestore?: Omit<FirestoreOptions, 'project' | 'database' | 'firestore'>;
+  readonly firestore?: Omit<FirestoreOptions, 'project' | 'database' | 'firestore' | 'emulator'>;
+  /**
+   * The process environment, as the Firestore client sees it: with FIRESTORE_EMULATOR_HOST set,
+   * `firestore://-/…` is GOOGLE_CLOUD_PROJECT's project (or EMULATOR_PROJECT) and no metadata
+   * server is asked for anything. Without it, the client finds its project itself.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Opens the backend a STATE_URI names (already validated by the config, or a TypeError here). */
@@ -16,5 +22,11 @@ export async function openRelayState(uri: string, opts: OpenRelayStateOptions): 
   const where = parseStateUri(resolveStateUri(uri, opts.cwd));
   if (where.backend === 'sqlite') return openSqliteRelayState(where.path, opts.sqlite);
   // `-` is the client's own project; FIRESTORE_EMULATOR_HOST is honoured by the client.
-  return openFirestoreRelayState({ ...opts.firestore, project: where.project, database: where.database });
+  const emulated = Boolean(opts.env?.FIRESTORE_EMULATOR_HOST);
+  return openFirestoreRelayState({
+    ...opts.firestore,
+    project: where.project,
+    database: where.database,
+    ...(emulated && { emulator: { projectId: opts.env?.GOOGLE_CLOUD_PROJECT } }),
+  });
 }

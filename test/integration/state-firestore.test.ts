@@ -1,5 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FirestoreIo, firestoreIoByOp, totalIo } from '../../src/state/firestore-calls.js';
 import { openFirestoreRelayState } from '../../src/state/firestore-relay-state.js';
 import { describeRelayStateContract, request } from '../../src/state/relay-state-contract.js';
 import { describeStateStoreContract } from '../../src/state/store-contract.js';
@@ -134,4 +141,121 @@ describe('firestore relay state', () => {
     await state.close();
     await firestore.terminate();
   });
+});
+
+describe('firestore io counts', () => {
+  const minus = (a: FirestoreIo, b: FirestoreIo): FirestoreIo => ({
+    commits: a.commits - b.commits,
+    writes: a.writes - b.writes,
+    retries: a.retries - b.retries,
+    reads: a.reads - b.reads,
+  });
+
+  it('counts commits, document writes and reads per call, in the instance and process-wide by operation', async () => {
+    const firestore = client(emulator.host);
+    const state = openFirestoreRelayState({ firestore });
+    const processBefore = firestoreIoByOp();
+    const opBefore = (op: string) => processBefore[op] ?? { commits: 0, writes: 0, retries: 0, reads: 0 };
+
+    // 10 requests on both channels, unwindowed: one commit of 20 deliveries + 2 counter shards,
+    // after reading the 20 delivery documents (none there yet).
+    const requests = Array.from({ length: 10 }, (_, i) => [
+      request(`io-${i}`, { channel: 'slack' }),
+      request(`io-${i}`, { channel: 'github', target: 'github:token' }),
+    ]).flat();
+    await state.enqueue(requests, 1);
+    expect({ ...state.io }).toEqual({ commits: 1, writes: 22, retries: 0, reads: 20 });
+
+    // takeDue: the lease read and created (1 read, 1 write, 1 commit) and the due query's 10 entries.
+    const taken = await state.takeDue({ name: 'L', holder: 'w', ttlMs: 30_000 }, 'slack:hook', 100, 2);
+    expect(taken.entries).toHaveLength(10);
+    // complete: the 10 read again and finished, one counter increment, in one commit.
+    await state.complete(
+      taken.entries.map((e) => ({
+        eventId: e.eventId,
+        channel: e.channel,
+        kind: 'done',
+        outcome: { kind: 'sent' },
+      })),
+      3,
+    );
+    // An empty query is billed one read.
+    const empty = await state.takeDue({ name: 'L', holder: 'w', ttlMs: 30_000 }, 'slack:hook', 100, 4);
+    expect(empty.entries).toEqual([]);
+
+    const mine = { ...state.io };
+    expect(mine).toEqual({ commits: 4, writes: 22 + 1 + 11 + 1, retries: 0, reads: 20 + 11 + 10 + 2 });
+    // The process-wide counts (what the bench reads from the relay's process) saw the same calls.
+    const after = firestoreIoByOp();
+    expect(minus(after.enqueue!, opBefore('enqueue'))).toEqual({
+      commits: 1,
+      writes: 22,
+      retries: 0,
+      reads: 20,
+    });
+    expect(minus(after.takeDue!, opBefore('takeDue'))).toEqual({
+      commits: 2,
+      writes: 2,
+      retries: 0,
+      reads: 13,
+    });
+    expect(minus(after.complete!, opBefore('complete'))).toEqual({
+      commits: 1,
+      writes: 11,
+      retries: 0,
+      reads: 10,
+    });
+    // A copy: changing it changes nothing.
+    after.enqueue!.commits = -1;
+    expect(firestoreIoByOp().enqueue!.commits).toBeGreaterThan(0);
+    const total = totalIo(firestoreIoByOp());
+    expect(total.commits).toBeGreaterThanOrEqual(mine.commits);
+    expect(total.writes).toBeGreaterThanOrEqual(mine.writes);
+    await state.close();
+    await firestore.terminate();
+  });
+});
+
+describe('firestore://-/… on the emulator', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const home = mkdtempSync(join(tmpdir(), 'firestore-no-metadata-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `finding-relay silence list` in a process of its own, its whole output (warnings included). */
+  async function silenceList(extra: Record<string, string>) {
+    const run = promisify(execFile);
+    try {
+      const { stdout, stderr } = await run(
+        join(root, 'node_modules/.bin/tsx'),
+        [join(root, 'src/main.ts'), 'silence', 'list'],
+        {
+          cwd: home,
+          // A HOME of its own: no gcloud credentials of the machine's user are found.
+          env: {
+            PATH: process.env.PATH,
+            HOME: home,
+            DEPLOYMENT_ENV: 'dev',
+            STATE_URI: 'firestore://-/(default)',
+            FIRESTORE_EMULATOR_HOST: emulator.host,
+            ...extra,
+          },
+          timeout: 60_000,
+        },
+      );
+      return { code: 0, output: stdout + stderr };
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: e.code ?? -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
+
+  it('asks no metadata server (no MetadataLookupWarning), with or without GOOGLE_CLOUD_PROJECT', async () => {
+    const envs: Record<string, string>[] = [{}, { GOOGLE_CLOUD_PROJECT: 'demo-metadata-check' }];
+    for (const extra of envs) {
+      const { code, output } = await silenceList(extra);
+      expect(output).not.toContain('MetadataLookupWarning');
+      expect(output).not.toContain('Project Id');
+      expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'no active silences in dev' });
+    }
+  }, 120_000);
 });
