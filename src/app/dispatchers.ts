@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { createSlackSink } from '../channels/slack/slack-sink.js';
-import type { ChannelName } from '../channels/types.js';
+import { webhookWindows } from '../config/routes-file.js';
 import type { Config } from '../config/types.js';
 import { type DispatcherOptions, type RunningDispatcher, startDispatcher } from '../dispatch/dispatcher.js';
 import { sinkCycle } from '../dispatch/sink-cycle.js';
-import { githubTarget, slackTarget } from '../dispatch/targets.js';
+import { type DispatchTargets, githubTarget, slackTarget } from '../dispatch/targets.js';
 import type { Clock } from '../lib/clock.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SilenceSource } from '../pipeline/route.js';
@@ -32,24 +32,26 @@ export interface ChannelDispatchersDeps {
 }
 
 /**
- * One leased dispatcher per target the matrix opens: the Slack webhook (one digest per window)
- * and the GitHub token or dry run (its sink paces writes). `targets` tells intake where each
- * channel's entries go; a channel without a target is never queued.
+ * One leased dispatcher per target the matrix opens: each Slack webhook (the default and each
+ * routed one: one digest per window, its own pace) and the GitHub token or dry run (its sink paces
+ * writes). `targets` tells intake where each channel's entries go; a channel without a target is
+ * never queued.
  */
 export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
-  targets: Partial<Record<ChannelName, string>>;
+  targets: DispatchTargets;
   dispatchers: RunningDispatcher[];
 } {
   const { config, modes, state, clock, log, metrics } = deps;
-  const targets: Partial<Record<ChannelName, string>> = {};
   const dispatchers: RunningDispatcher[] = [];
-  if (!state) return { targets, dispatchers };
+  const started = new Set<string>();
+  if (!state) return { targets: {}, dispatchers };
   const dispatch = (
-    channel: ChannelName,
     target: string,
     parts: Pick<DispatcherOptions, 'handle' | 'intervalMs' | 'batchSize' | 'readyInMs'>,
   ) => {
-    targets[channel] = target;
+    // Two webhook names with one URL are one webhook: one dispatcher, one pace.
+    if (started.has(target)) return;
+    started.add(target);
     dispatchers.push(
       startDispatcher({
         state,
@@ -72,9 +74,9 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
       ...(deps.silences ? { silences: deps.silences } : {}),
     });
 
-  if (modes.slack.mode === 'ENABLED' && config.slack.webhookUrl) {
+  const slackDispatcher = (webhookUrl: string, webhook: string | undefined, windowMs: number): string => {
     const sink = createSlackSink({
-      webhookUrl: config.slack.webhookUrl,
+      webhookUrl,
       label: modes.slack.label,
       // The dispatcher's cycle is the window: each cycle's due entries are one digest.
       windowMs: 0,
@@ -83,16 +85,31 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
       onMessage: (info) => {
         metrics.slackMessages.inc({ result: info.status });
         if (info.attempt === 1) metrics.slackDigestSize.observe(info.findings);
-        log.info({ channel: 'slack', ...info }, 'slack message');
+        log.info(
+          { channel: 'slack', ...(webhook === undefined ? {} : { webhook }), ...info },
+          'slack message',
+        );
       },
     });
-    dispatch('slack', slackTarget(config.slack.webhookUrl), {
+    const target = slackTarget(webhookUrl);
+    dispatch(target, {
       handle: cycle(sink),
       readyInMs: () => sink.readyInMs?.() ?? 0,
-      intervalMs: config.slack.batchWindowMs,
+      intervalMs: windowMs,
       batchSize: 10_000,
     });
+    return target;
+  };
+  let slack: string | undefined;
+  if (modes.slack.mode === 'ENABLED' && config.slack.webhookUrl)
+    slack = slackDispatcher(config.slack.webhookUrl, undefined, config.slack.batchWindowMs);
+  const slackWebhooks: Record<string, string> = {};
+  const windows = webhookWindows(config.routes.list);
+  for (const [name, url] of Object.entries(config.slack.routeWebhooks)) {
+    if (!url || modes.routeWebhooks?.get(name)?.mode !== 'ENABLED') continue;
+    slackWebhooks[name] = slackDispatcher(url, name, windows.get(name) ?? config.slack.batchWindowMs);
   }
+  let github: string | undefined;
   if (modes.github.mode !== 'DISABLED') {
     const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, deps.env) : undefined;
     const sink = createGitHubChannel({
@@ -105,9 +122,16 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
       log,
       metrics,
     });
-    const target = githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token);
+    github = githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token);
     // GitHub's pace is its client's (GITHUB_WRITE_INTERVAL_MS); the interval only polls the outbox.
-    dispatch('github', target, { handle: cycle(sink), intervalMs: 200, batchSize: 200 });
+    dispatch(github, { handle: cycle(sink), intervalMs: 200, batchSize: 200 });
   }
-  return { targets, dispatchers };
+  return {
+    targets: {
+      ...(slack === undefined ? {} : { slack }),
+      ...(github === undefined ? {} : { github }),
+      ...(Object.keys(slackWebhooks).length === 0 ? {} : { slackWebhooks }),
+    },
+    dispatchers,
+  };
 }

@@ -12,18 +12,29 @@ export type DropReason =
   | 'silenced';
 export type PermanentReason = 'permanent-slack' | 'permanent-github';
 
+/**
+ * Where a route sent a finding (CONTRACT §7): `route` names the route that decided the channel
+ * (absent: the default); `webhook` the routed Slack webhook's name (absent: SLACK_WEBHOOK_URL);
+ * `repo` a route's GitHub repo override (absent: the finding's own repo).
+ */
+export interface RouteChoice {
+  route?: string;
+  webhook?: string;
+  repo?: string;
+}
+
 /** What the safety matrix and severity floors allow for one finding on one channel. */
 export type Decision =
-  | { do: 'deliver' }
-  | { do: 'dry-run' }
+  | ({ do: 'deliver' } & RouteChoice)
+  | ({ do: 'dry-run' } & RouteChoice)
   /** `silenceId`: set when reason is `silenced` (the silence that muted it). */
-  | { do: 'drop'; reason: DropReason; silenceId?: string };
+  | { do: 'drop'; reason: DropReason; silenceId?: string; route?: string };
 
 /** A final outcome: the channel is done with this finding. */
 export type FinalOutcome =
   | { kind: 'sent'; detail?: string }
   | { kind: 'dry-run'; ledgerKey: string }
-  | { kind: 'dropped'; reason: DropReason; silenceId?: string };
+  | { kind: 'dropped'; reason: DropReason; silenceId?: string; route?: string };
 
 /** Durably in the outbox: its target's dispatcher will turn it into a final outcome (the message may be acked). */
 export type QueuedOutcome = { kind: 'queued' };

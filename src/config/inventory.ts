@@ -223,6 +223,19 @@ const SPECS = {
     secret: false,
   }),
 
+  ROUTES_FILE: variable({
+    concern: 'routes',
+    ...patternType(
+      'string',
+      'a path to a YAML or JSON routes file (relative to the working directory)',
+      /\S/,
+    ),
+    fallback: undefined,
+    default: "none: every finding follows the default (SLACK_WEBHOOK_URL, the finding's repo)",
+    description:
+      'CONTRACT §7: ordered routes sending findings to other Slack webhooks (URL from the secret `SLACK_WEBHOOK_URL_<NAME>`) or GitHub repos, or `off`; always under the safety matrix. A bad file stops the worker with every problem named (exit 78).',
+    secret: false,
+  }),
   STORAGE_URI: variable({
     concern: 'storage',
     ...storageUriType(),

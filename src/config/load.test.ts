@@ -21,6 +21,7 @@ describe('loadConfig defaults', () => {
         batchWindowMs: 5000,
         batchMax: 20,
         minSeverity: 'info',
+        routeWebhooks: {},
       },
       github: {
         issueCreationEnabled: false,
@@ -34,6 +35,7 @@ describe('loadConfig defaults', () => {
         writeIntervalMs: 3000,
         createLeaseMs: 120_000,
       },
+      routes: { file: undefined, list: [] },
       storage: { uri: undefined, defaulted: false },
       state: { uri: undefined, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
       pubsub: {

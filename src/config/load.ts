@@ -1,5 +1,6 @@
 import { deepFreeze } from './deep-freeze.js';
 import { INVENTORY, VARIABLES, type VariableName, type VariableValue } from './inventory.js';
+import { loadRoutes } from './load-routes.js';
 import { DEV_STATE_URI, resolveStateUri } from './state-uri.js';
 import { DEV_STORAGE_URI, resolveStorageUri } from './storage-uri.js';
 import type { Config, ConfigIssue, ConfigResult, LogLevel } from './types.js';
@@ -45,6 +46,9 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
   const stateDefaulted = !isSet('STATE_URI') && deploymentEnv === 'dev';
   const chosenStateUri = stateDefaulted ? DEV_STATE_URI : stateUri;
 
+  const routes = loadRoutes(read('ROUTES_FILE'), env, opts.cwd);
+  issues.push(...routes.issues);
+
   const config: Config = {
     deploymentEnv,
     deploymentEnvDefaulted,
@@ -57,6 +61,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
       batchWindowMs: read('SLACK_BATCH_WINDOW_MS'),
       batchMax: read('SLACK_BATCH_MAX'),
       minSeverity: read('SLACK_MIN_SEVERITY'),
+      routeWebhooks: routes.webhooks,
     },
     github: {
       issueCreationEnabled: read('GITHUB_ISSUE_CREATION_ENABLED'),
@@ -70,6 +75,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
       writeIntervalMs: read('GITHUB_WRITE_INTERVAL_MS'),
       createLeaseMs: read('GITHUB_CREATE_LEASE_MS'),
     },
+    routes: { file: routes.file, list: routes.list },
     storage: {
       uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),
       defaulted: storageDefaulted,
@@ -96,7 +102,13 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     logPretty: read('LOG_PRETTY'),
   };
 
-  const order = (issue: ConfigIssue) => INVENTORY.findIndex((spec) => spec.name === issue.variable);
+  // Routed webhook secrets are not in the inventory: they sort with SLACK_WEBHOOK_URL.
+  const order = (issue: ConfigIssue) =>
+    INVENTORY.findIndex(
+      (spec) =>
+        spec.name ===
+        (issue.variable.startsWith('SLACK_WEBHOOK_URL_') ? 'SLACK_WEBHOOK_URL' : issue.variable),
+    );
   issues.sort((a, b) => order(a) - order(b));
   return deepFreeze({ config, issues, warnings });
 }

@@ -1,3 +1,5 @@
+import type { RouteSpec } from './routes-file.js';
+
 export const DEPLOYMENT_ENVS = ['dev', 'staging', 'prod'] as const;
 export type DeploymentEnv = (typeof DEPLOYMENT_ENVS)[number];
 
@@ -7,7 +9,15 @@ export type Severity = (typeof SEVERITIES)[number];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Which part of the product a variable belongs to: a bad value makes that part MISCONFIGURED. */
-export type ConfigConcern = 'environment' | 'slack' | 'github' | 'storage' | 'state' | 'pubsub' | 'worker';
+export type ConfigConcern =
+  | 'environment'
+  | 'slack'
+  | 'github'
+  | 'routes'
+  | 'storage'
+  | 'state'
+  | 'pubsub'
+  | 'worker';
 
 /** The typed, frozen configuration: parsed once at the edge from the environment. */
 export interface Config {
@@ -25,6 +35,8 @@ export interface Config {
     readonly batchWindowMs: number;
     readonly batchMax: number;
     readonly minSeverity: Severity;
+    /** Secrets: the URL of each webhook the routes name (SLACK_WEBHOOK_URL_<NAME>); undefined when unset. */
+    readonly routeWebhooks: Readonly<Record<string, string | undefined>>;
   };
   readonly github: {
     readonly issueCreationEnabled: boolean;
@@ -41,6 +53,12 @@ export interface Config {
     readonly writeIntervalMs: number;
     /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (2 min). */
     readonly createLeaseMs: number;
+  };
+  /** ROUTES_FILE (CONTRACT §7): routes in file order; empty when none is set. */
+  readonly routes: {
+    /** The file as resolved (absolute); undefined when ROUTES_FILE is unset. */
+    readonly file: string | undefined;
+    readonly list: readonly RouteSpec[];
   };
   /** STORAGE_URI: the dry-run ledger's place. */
   readonly storage: {

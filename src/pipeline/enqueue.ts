@@ -1,5 +1,6 @@
 import type { ChannelName, Outcome } from '../channels/types.js';
 import { type OutboxPayload, outboxMessage, toOutboxPayload } from '../dispatch/outbox-payload.js';
+import { type DispatchTargets, targetFor } from '../dispatch/targets.js';
 import { untilStoreAnswers } from '../lib/store-wait.js';
 import { severityRank } from '../policy/severity.js';
 import type { EnqueueRequest, EnqueueResult, RelayState } from '../state/relay-state.js';
@@ -7,8 +8,8 @@ import type { Stage, StageContext } from './stage.js';
 import type { Envelope } from './types.js';
 
 export interface EnqueueSettings {
-  /** The dispatcher target of each channel this worker can act on (absent: nothing to queue for it). */
-  readonly targets: Partial<Record<ChannelName, string>>;
+  /** The dispatcher target of each channel and webhook this worker can act on (absent: nothing to queue for it). */
+  readonly targets: DispatchTargets;
   /** DEDUPE_WINDOW_S in ms: Slack announces the first finding of a fingerprint per window. */
   readonly windowMs: number;
   /** Waits while the outbox is this full (backpressure): the backlog stays in Pub/Sub. */
@@ -34,7 +35,7 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
       let message: OutboxPayload['message'] | undefined;
       for (const [channel, decision] of envelope.decisions) {
         if (decision.do === 'drop' || envelope.outcomes.has(channel)) continue;
-        const target = state ? settings.targets[channel] : undefined;
+        const target = state ? targetFor(settings.targets, channel, decision) : undefined;
         if (!target || (channel === 'slack' && decision.do === 'dry-run')) {
           // No dispatcher for it here (the matrix has no Slack dry run): fail closed, visibly.
           envelope.outcomes.set(channel, { kind: 'dropped', reason: 'mode-disabled' });
@@ -47,7 +48,12 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
           target,
           fingerprint: finding.fingerprint,
           priority: severityRank(finding.severity),
-          payload: toOutboxPayload(finding, decision.do, message),
+          // A route's repo override travels as the finding's repo: the GitHub sink files it there.
+          payload: toOutboxPayload(
+            decision.repo === undefined ? finding : { ...finding, repo: decision.repo },
+            decision.do,
+            message,
+          ),
           ...(channel === 'slack' ? { window: { scope: target, windowMs: settings.windowMs } } : {}),
         });
         owners.push({ envelope, channel });

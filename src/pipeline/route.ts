@@ -1,4 +1,4 @@
-import { decideChannels, type ResolvedModes } from '../policy/decide-channels.js';
+import { decideRouted, type ResolvedModes } from '../policy/decide-channels.js';
 import { matchableFinding } from '../policy/matchers.js';
 import { applySilences, type SilenceRule } from '../policy/silence-decisions.js';
 import type { Stage } from './stage.js';
@@ -7,8 +7,9 @@ import type { Stage } from './stage.js';
 export type SilenceSource = () => readonly SilenceRule[];
 
 /**
- * The safety matrix decides; channels never re-check flags. Silences apply after it and only
- * remove deliveries (`drop: silenced`, with the silence id). Drops get their final outcome here.
+ * Routes pick each channel's webhook or repo, the safety matrix decides; channels never re-check
+ * flags. Silences apply after it and only remove deliveries (`drop: silenced`, with the silence
+ * id). Drops get their final outcome here (with the route that decided, if any).
  */
 export function routeStage(modes: ResolvedModes, silences?: SilenceSource): Stage {
   return async (batch, ctx) => {
@@ -16,7 +17,7 @@ export function routeStage(modes: ResolvedModes, silences?: SilenceSource): Stag
     const now = ctx.clock.now();
     for (const envelope of batch) {
       if (!envelope.finding) continue;
-      const matrix = decideChannels(envelope.finding, modes);
+      const matrix = decideRouted(envelope.finding, modes).decisions;
       const decisions =
         rules.length === 0 ? matrix : applySilences(matrix, matchableFinding(envelope.finding), rules, now);
       for (const [channel, decision] of decisions) {
@@ -26,6 +27,7 @@ export function routeStage(modes: ResolvedModes, silences?: SilenceSource): Stag
             kind: 'dropped',
             reason: decision.reason,
             ...(decision.silenceId === undefined ? {} : { silenceId: decision.silenceId }),
+            ...(decision.route === undefined ? {} : { route: decision.route }),
           });
       }
     }

@@ -33,6 +33,7 @@ function input(f: Flags): MatrixInput {
       enableStaging: f.slackStaging ?? false,
       enableProd: f.slackProd ?? false,
       envLabel: undefined,
+      routeWebhooks: {},
       batchWindowMs: 5000,
       batchMax: 20,
       minSeverity: 'info',

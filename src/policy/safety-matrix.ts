@@ -53,6 +53,19 @@ export function slackLabel(input: MatrixInput, env: DeploymentEnv): string {
 
 /** CONTRACT §3: Slack is ENABLED only when the master switch, the environment override and a webhook all hold. */
 export function resolveSlackMode(input: MatrixInput, env: DeploymentEnv): SlackResolution {
+  return resolveSlackWebhook(input, env, 'SLACK_WEBHOOK_URL', input.slack.webhookUrl);
+}
+
+/**
+ * The same rule for any one webhook: the default one or a route's (its secret named `secret`).
+ * Routes change which webhook a finding goes to, never the flags that open Slack at all.
+ */
+export function resolveSlackWebhook(
+  input: MatrixInput,
+  env: DeploymentEnv,
+  secret: string,
+  webhookUrl: string | undefined,
+): SlackResolution {
   const { slack } = input;
   const label = slackLabel(input, env);
   const disabled = (reason: string): SlackResolution => ({
@@ -65,11 +78,11 @@ export function resolveSlackMode(input: MatrixInput, env: DeploymentEnv): SlackR
   if (env === 'staging' && !slack.enableStaging)
     return disabled('staging requires SLACK_ENABLE_STAGING=true');
   if (env === 'prod' && !slack.enableProd) return disabled('prod requires SLACK_ENABLE_PROD=true');
-  if (!slack.webhookUrl) {
+  if (!webhookUrl) {
     return {
       mode: 'DISABLED',
       status: 'MISCONFIGURED',
-      reason: 'Slack is switched on but SLACK_WEBHOOK_URL is missing',
+      reason: `Slack is switched on but ${secret} is missing`,
       label,
     };
   }
@@ -156,7 +169,11 @@ export function resolveStorage(input: MatrixInput, env: DeploymentEnv): StorageR
 export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResolution {
   const { uri } = input.state;
   const needed =
-    resolveGitHubMode(input, env).mode !== 'DISABLED' || resolveSlackMode(input, env).mode === 'ENABLED';
+    resolveGitHubMode(input, env).mode !== 'DISABLED' ||
+    resolveSlackMode(input, env).mode === 'ENABLED' ||
+    Object.entries(input.slack.routeWebhooks).some(
+      ([name, url]) => resolveSlackWebhook(input, env, name, url).mode === 'ENABLED',
+    );
   const backend: StateBackend = uri?.startsWith('sqlite:')
     ? 'sqlite'
     : uri?.startsWith('firestore:')

@@ -64,6 +64,7 @@ function input(f: Record<string, boolean>): MatrixInput {
       enableStaging: f.slackStaging!,
       enableProd: f.slackProd!,
       envLabel: undefined,
+      routeWebhooks: {},
       batchWindowMs: 5000,
       batchMax: 20,
       minSeverity: 'info',

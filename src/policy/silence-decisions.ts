@@ -58,7 +58,17 @@ export function applySilences(
   for (const [channel, decision] of decisions) {
     const rule =
       decision.do === 'drop' || rules.length === 0 ? undefined : silencing(finding, channel, rules, now);
-    result.set(channel, rule ? { do: 'drop', reason: 'silenced', silenceId: rule.id } : decision);
+    result.set(
+      channel,
+      rule
+        ? {
+            do: 'drop',
+            reason: 'silenced',
+            silenceId: rule.id,
+            ...(decision.route === undefined ? {} : { route: decision.route }),
+          }
+        : decision,
+    );
   }
   return result;
 }
