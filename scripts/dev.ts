@@ -14,6 +14,7 @@ import { composeWorker } from '../src/app/compose.js';
 import { describeSettlement } from '../src/app/settlement-report.js';
 import { validateJsonLines } from '../src/cli/publish.js';
 import { formatConfigIssues, loadConfig } from '../src/config/load.js';
+import { configSecrets } from '../src/config/secrets.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { Settlement } from '../src/pipeline/settle.js';
 import type { Envelope } from '../src/pipeline/types.js';
@@ -144,7 +145,7 @@ async function main(): Promise<number> {
     env,
     log: createLogger({
       level: config.logLevel,
-      secrets: [config.slack.webhookUrl, config.github.token],
+      secrets: configSecrets(config),
       pretty: true,
     }),
     // A finding's line is printed once every channel is final: at intake, or when its queued

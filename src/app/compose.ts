@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { configSecrets } from '../config/secrets.js';
 import type { Config, ConfigResult, DeploymentEnv } from '../config/types.js';
 import type { RunningDispatcher } from '../dispatch/dispatcher.js';
 import { type Clock, systemClock } from '../lib/clock.js';
@@ -64,12 +65,13 @@ export class StartupError extends Error {
 export async function composeWorker(result: ConfigResult, opts: ComposeOptions): Promise<ComposedWorker> {
   const { config } = result;
   const clock = opts.clock ?? systemClock;
-  const redact = createRedactor([config.slack.webhookUrl, config.github.token]);
+  const secrets = configSecrets(config);
+  const redact = createRedactor(secrets);
   const log =
     opts.log ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.slack.webhookUrl, config.github.token],
+      secrets,
       pretty: config.logPretty,
     });
   for (const warning of result.warnings) log.warn(warning);
@@ -86,11 +88,25 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
   }
   if (storage.status === 'MISCONFIGURED') log.warn(storage.reason);
   if (stateResolution.warning) log.warn(stateResolution.warning);
+  for (const [name, webhook] of modes.routeWebhooks ?? [])
+    if (webhook.status === 'MISCONFIGURED')
+      log.warn(`routed webhook ${name}: ${webhook.reason}; its routes' Slack findings are dropped`);
   log.info(
     {
       environment: env,
       slack: { mode: modes.slack.mode, reason: modes.slack.reason },
       github: { mode: modes.github.mode, reason: modes.github.reason },
+      ...(config.routes.file === undefined
+        ? {}
+        : {
+            routes: {
+              file: config.routes.file,
+              names: config.routes.list.map((r) => r.name),
+              webhooks: Object.fromEntries(
+                [...(modes.routeWebhooks ?? [])].map(([name, r]) => [name, r.mode]),
+              ),
+            },
+          }),
       storage: storage.uri,
       state: stateResolution.uri,
       holder,

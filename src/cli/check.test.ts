@@ -93,6 +93,111 @@ describe('finding-relay check', () => {
     });
   });
 
+  describe('routes (ROUTES_FILE)', () => {
+    const routedSecret = 'https://hooks.example.test/services/T1/B2/routed-secret-value';
+    async function routed(env: Record<string, string>, args: string[] = []) {
+      const dir = await mkdtemp(join(tmpdir(), 'check-routes-'));
+      await writeFile(
+        join(dir, 'routes.yaml'),
+        [
+          'routes:',
+          '  - name: secrets',
+          '    match: ["agent=secret-scanner"]',
+          '    slack: { webhook: SECURITY, minSeverity: high }',
+          '    github: { repo: acme/security-triage }',
+          '  - name: elsewhere',
+          '    match: ["agent=x"]',
+          '    github: { repo: other/triage }',
+        ].join('\n'),
+      );
+      await writeFile(
+        join(dir, 'f.json'),
+        JSON.stringify({
+          schemaVersion: 1,
+          id: 'routed-1',
+          source: { agent: 'secret-scanner' },
+          severity: 'critical',
+          title: 't',
+          repo: 'acme/web',
+          occurredAt: '2026-12-08T00:00:00Z',
+        }),
+      );
+      const base = {
+        DEPLOYMENT_ENV: 'dev',
+        ROUTES_FILE: 'routes.yaml',
+        SLACK_NOTIFICATIONS_ENABLED: 'true',
+        SLACK_WEBHOOK_URL: webhook,
+        GITHUB_ISSUE_CREATION_ENABLED: 'true',
+        GITHUB_REPO_ALLOWLIST: 'acme/*',
+        STATE_URI: `sqlite://${join(dir, 'state.db')}`,
+      };
+      const t = testIO({ ...base, ...env }, { cwd: dir });
+      const code = await runCheck(args, t.io);
+      return { code, out: t.stdout() };
+    }
+
+    it('lists each route with its webhook secret by name and status, never the URL', async () => {
+      const { code, out } = await routed({ SLACK_WEBHOOK_URL_SECURITY: routedSecret }, ['--json']);
+      const report = JSON.parse(out);
+      expect(code).toBe(0);
+      expect(report.routes).toMatchObject({
+        status: 'ENABLED',
+        routes: [
+          {
+            name: 'secrets',
+            match: ['agent=secret-scanner'],
+            slack: { webhook: 'SECURITY', secret: 'SLACK_WEBHOOK_URL_SECURITY', status: 'ENABLED' },
+            github: { repo: 'acme/security-triage', allowlisted: true },
+          },
+          { name: 'elsewhere', slack: 'default', github: { repo: 'other/triage', allowlisted: false } },
+        ],
+      });
+      expect(report.warnings.join('\n')).toContain('route "elsewhere" sends GitHub findings to other/triage');
+      expect(out).not.toContain('routed-secret-value');
+    });
+
+    it('a routed webhook whose secret is unset is MISCONFIGURED (exit 1 with --strict)', async () => {
+      const json = await routed({}, ['--json']);
+      const report = JSON.parse(json.out);
+      expect(report.routes.status).toBe('MISCONFIGURED');
+      expect(report.routes.routes[0].slack).toMatchObject({ status: 'MISCONFIGURED' });
+      expect(report.misconfigured).toBe(true);
+      expect((await routed({}, ['--strict'])).code).toBe(1);
+      // Slack off in this environment: the unset secret does not matter.
+      expect(
+        JSON.parse((await routed({ SLACK_NOTIFICATIONS_ENABLED: 'false' }, ['--json'])).out).routes.status,
+      ).toBe('ENABLED');
+    });
+
+    it('--finding shows the route a finding takes and where each channel sends it', async () => {
+      const { out } = await routed({ SLACK_WEBHOOK_URL_SECURITY: routedSecret }, [
+        '--json',
+        '--finding',
+        'f.json',
+      ]);
+      expect(JSON.parse(out).route.channels).toEqual({
+        slack: { decision: 'deliver', route: 'secrets', webhook: 'SECURITY' },
+        github: { decision: 'dry-run', route: 'secrets', repo: 'acme/security-triage' },
+      });
+      const text = (await routed({ SLACK_WEBHOOK_URL_SECURITY: routedSecret }, ['--finding', 'f.json'])).out;
+      expect(text).toContain('slack   deliver  [route "secrets": webhook SECURITY]');
+      expect(text).toMatch(/1\. secrets {2}match agent=secret-scanner/);
+    });
+
+    it('a malformed routes file is MISCONFIGURED with every problem named', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'check-routes-bad-'));
+      await writeFile(
+        join(dir, 'routes.yaml'),
+        'routes:\n  - name: a\n    match: ["nope"]\n    slack: { webhook: x }\n',
+      );
+      const t = testIO({ DEPLOYMENT_ENV: 'dev', ROUTES_FILE: 'routes.yaml' }, { cwd: dir });
+      expect(await runCheck(['--strict'], t.io)).toBe(1);
+      expect(t.stdout()).toContain('routes: MISCONFIGURED');
+      expect(t.stdout()).toContain('route 1 "a": match[0]: matcher "nope"');
+      expect(t.stdout()).toContain('route 1 "a": slack.webhook:');
+    });
+  });
+
   describe('where the GitHub token travels (GITHUB_API_URL)', () => {
     const prodReal = {
       DEPLOYMENT_ENV: 'prod',

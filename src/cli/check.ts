@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { type Config, type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
 import { parseFindingBytes } from '../finding/parse.js';
-import { decideChannels, resolveModes } from '../policy/decide-channels.js';
+import { decideRouted, resolveModes } from '../policy/decide-channels.js';
 import { matchableFinding } from '../policy/matchers.js';
 import {
   buildReadinessReport,
   type EnvironmentReadiness,
   type ReadinessReport,
 } from '../policy/readiness.js';
+import type { RoutesReadiness } from '../policy/route-readiness.js';
 import { applySilences } from '../policy/silence-decisions.js';
 import { openRelayState } from '../state/open-relay-state.js';
 import type { Silence } from '../state/silences.js';
@@ -40,7 +41,15 @@ export async function runCheck(args: readonly string[], io: CommandIO): Promise<
   return values.strict && report.misconfigured ? 1 : 0;
 }
 
-type SampleDecision = { decision: string; reason?: string; silence?: Silence };
+type SampleDecision = {
+  decision: string;
+  reason?: string;
+  silence?: Silence;
+  /** The route that decided the channel (absent: the default), and where it sends the finding. */
+  route?: string;
+  webhook?: string;
+  repo?: string;
+};
 type SampleRoute =
   | {
       ok: true;
@@ -60,16 +69,20 @@ async function routeSample(path: string, config: Config, io: CommandIO): Promise
   );
   const silences = read && 'silences' in read ? read.silences : [];
   const decisions = applySilences(
-    decideChannels(parsed.finding, resolveModes(config)),
+    decideRouted(parsed.finding, resolveModes(config)).decisions,
     matchableFinding(parsed.finding),
     rulesOf(silences),
     now,
   );
   const channels = Object.fromEntries(
     [...decisions].map(([channel, d]): [string, SampleDecision] => {
-      if (d.do !== 'drop') return [channel, { decision: d.do }];
+      const route = d.route === undefined ? {} : { route: d.route };
+      if (d.do !== 'drop') {
+        const { do: decision, ...where } = d;
+        return [channel, { decision, ...where }];
+      }
       const silence = silences.find((s) => s.id === d.silenceId);
-      return [channel, { decision: 'drop', reason: d.reason, ...(silence ? { silence } : {}) }];
+      return [channel, { decision: 'drop', reason: d.reason, ...route, ...(silence ? { silence } : {}) }];
     }),
   );
   return {
@@ -105,6 +118,7 @@ export function renderReport(report: ReadinessReport): string {
   lines.push(...renderEnvironment(report.environment, report));
   lines.push('', row(['matrix', 'channel', 'status', 'why (same variables, each environment)'], [10, 8, 14]));
   for (const env of DEPLOYMENT_ENVS) lines.push(...renderEnvironment(env, report.matrix[env]));
+  lines.push(...renderRoutes(report.routes));
   if (report.configIssues.length > 0) {
     lines.push('', 'invalid variables:');
     for (const issue of report.configIssues) lines.push(`  - ${issue.message}`);
@@ -120,6 +134,31 @@ export function renderReport(report: ReadinessReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+function renderRoutes(routes: RoutesReadiness): string[] {
+  const lines = ['', `routes: ${routes.status} (${routes.reason})`];
+  routes.routes.forEach((r, i) => {
+    const match = r.match.length > 0 ? r.match.join(' ') : '(every finding)';
+    lines.push(`  ${i + 1}. ${r.name}  match ${match}${r.continue ? '  continue' : ''}`);
+    const slack =
+      typeof r.slack === 'string'
+        ? r.slack
+        : `${r.slack.secret} ${r.slack.status}${r.slack.status === 'ENABLED' ? '' : ` (${r.slack.reason})`}` +
+          `${r.slack.minSeverity ? `, min ${r.slack.minSeverity}` : ''}${r.slack.batchWindowMs === undefined ? '' : `, window ${r.slack.batchWindowMs} ms`}`;
+    const github =
+      typeof r.github === 'string'
+        ? r.github
+        : [
+            r.github.repo &&
+              `repo ${r.github.repo}${r.github.allowlisted ? '' : ' (NOT in GITHUB_REPO_ALLOWLIST)'}`,
+            r.github.minSeverity && `min ${r.github.minSeverity}`,
+          ]
+            .filter(Boolean)
+            .join(', ') || 'default';
+    lines.push(`     slack: ${slack}`, `     github: ${github}`);
+  });
+  return lines;
+}
+
 function renderRoute(route: SampleRoute): string {
   if (!route.ok) return `\nsample finding: invalid (${route.reason}): ${route.detail}\n`;
   const lines = ['', `sample finding ${route.findingId}:`];
@@ -129,7 +168,11 @@ function renderRoute(route: SampleRoute): string {
       : d.reason
         ? ` (${d.reason})`
         : '';
-    lines.push(`  ${channel.padEnd(7)} ${d.decision}${why}`);
+    const where = [d.webhook && `webhook ${d.webhook}`, d.repo && `repo ${d.repo}`]
+      .filter(Boolean)
+      .join(', ');
+    const by = `${d.route ? `route "${d.route}"` : 'default route'}${where ? `: ${where}` : ''}`;
+    lines.push(`  ${channel.padEnd(7)} ${d.decision}${why}  [${by}]`);
   }
   if (route.silencesUnknown) lines.push(`  (silences could not be read: ${route.silencesUnknown})`);
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,5 @@
 import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
+import { type RoutesReadiness, routesReadiness } from './route-readiness.js';
 import {
   type GitHubMode,
   type GitHubStatus,
@@ -26,6 +27,8 @@ export interface ReadinessReport extends EnvironmentReadiness {
   readonly environmentDefaulted: boolean;
   readonly misconfigured: boolean;
   readonly matrix: Record<DeploymentEnv, EnvironmentReadiness>;
+  /** ROUTES_FILE in the current environment (CONTRACT §7). */
+  readonly routes: RoutesReadiness;
   readonly configIssues: readonly { variable: string; message: string }[];
   readonly warnings: readonly string[];
   readonly guidance: readonly string[];
@@ -73,17 +76,23 @@ export function buildReadinessReport(
     DEPLOYMENT_ENVS.map((e) => [e, readinessFor(perEnvironment?.[e] ?? result, e)]),
   ) as Record<DeploymentEnv, EnvironmentReadiness>;
   const current = applyConfigIssues(readinessFor(result, env), result);
+  const routes = routesReadiness(result, env);
   const misconfigured =
     result.issues.length > 0 ||
-    [current.slack.status, current.github.status, current.storage.status, current.state.status].includes(
-      'MISCONFIGURED',
-    );
+    [
+      current.slack.status,
+      current.github.status,
+      current.storage.status,
+      current.state.status,
+      routes.status,
+    ].includes('MISCONFIGURED');
   return {
     environment: env,
     environmentDefaulted: config.deploymentEnvDefaulted,
     misconfigured,
     ...current,
     matrix,
+    routes,
     configIssues: result.issues.map((i) => ({ variable: i.variable, message: i.message })),
     warnings: [...result.warnings, ...collectWarnings(result)],
     guidance: collectGuidance(result, current),
@@ -124,6 +133,15 @@ function collectWarnings(result: ConfigResult): string[] {
   }
   if (github.enableProd && env === 'prod' && githubMode === 'REAL') {
     warnings.push('GitHub issue creation is REAL in prod: issues will be opened for allowlisted repos');
+  }
+  const routes = routesReadiness(result, env);
+  // A bad file is already named among the invalid variables; an unset routed secret is said here.
+  if (routes.status === 'MISCONFIGURED' && routes.routes.length > 0) warnings.push(routes.reason);
+  for (const route of routes.routes) {
+    if (typeof route.github === 'object' && route.github.allowlisted === false)
+      warnings.push(
+        `route "${route.name}" sends GitHub findings to ${route.github.repo}, which GITHUB_REPO_ALLOWLIST does not allow: they are dropped`,
+      );
   }
   const storage = resolveStorage(config, env);
   if (storage.status === 'MISCONFIGURED') warnings.push(storage.reason);
