@@ -1,15 +1,23 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runFaultScenario, SHORT_LEASES, untilIssues } from '../support/e2e-fault-run.js';
+import { useFirestoreEmulator } from '../support/e2e-firestore.js';
+import type { ScenarioState } from '../support/e2e-scenario.js';
 import { emulatorHost } from '../support/pubsub-fixtures.js';
 
-it('two workers share the subscription; one is SIGKILLed mid-run: the other carries on, nothing doubled', async () => {
+/**
+ * Two workers share the subscription and the state; one is SIGKILLed once 500 issues exist: the
+ * other carries on, nothing lost or doubled. On sqlite (one file) and on Firestore (the scenario's
+ * project on the real emulator, issue 15).
+ */
+async function oneOfTwoKilled(name: string, state: ScenarioState) {
   const { report, exitCodes } = await runFaultScenario({
-    name: 'f7-two-workers-one-killed',
+    name,
     emulatorHost: emulatorHost(),
     workers: 2,
     env: SHORT_LEASES,
     rescueDuringFault: true,
     timeoutMs: 240_000,
+    state,
     inject: async (s) => {
       await untilIssues(s, 500);
       const [victim] = s.alive();
@@ -22,4 +30,13 @@ it('two workers share the subscription; one is SIGKILLed mid-run: the other carr
   expect(report.violations).toEqual([]);
   // The survivor drains and exits cleanly; no replacement was started.
   expect(exitCodes).toEqual([0]);
+}
+
+it('two workers share the subscription; one is SIGKILLed mid-run: the other carries on, nothing doubled', () =>
+  oneOfTwoKilled('f7-two-workers-one-killed', { backend: 'sqlite' }));
+
+describe('on Firestore', () => {
+  const firestore = useFirestoreEmulator();
+  it('two workers share a Firestore project; one is SIGKILLed mid-run: the other carries on, nothing doubled', () =>
+    oneOfTwoKilled('f7-two-workers-one-killed-firestore', firestore.state()));
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import type { Firestore } from '@google-cloud/firestore';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { findMarker } from '../../src/channels/github/marker.js';
 import { readLedger } from '../../src/channels/ledger/ledger-reader.js';
@@ -7,12 +8,13 @@ import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storag
 import type { LedgerRecord } from '../../src/channels/ledger/types.js';
 import { CHANNELS, type ChannelName } from '../../src/channels/types.js';
 import { type DeadLetter, toDeadLetter } from '../../src/dlq/dead-letter-record.js';
+import { COLLECTIONS } from '../../src/state/firestore-documents.js';
 import type { RecordedOutcome } from '../../src/state/relay-state.js';
 import type { CorpusEntry } from './e2e-corpus.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 import type { RecordedRequest as SlackRequest } from './slack-stand-in.js';
 
-/** One row of the sqlite `deliveries` table (the outbox and the done records), as read back. */
+/** One row of the relay's deliveries (the outbox and the done records), as read back. */
 export interface DeliveryRow {
   readonly state: 'queued' | 'done' | 'dead-lettered';
   readonly outcome: RecordedOutcome | undefined;
@@ -22,10 +24,71 @@ export interface DeliveryRow {
   readonly finishedAt: number | undefined;
 }
 
+/** A `deliveries` row as stored, before it is typed (sqlite columns or Firestore fields, same names). */
+export interface RawDeliveryRow {
+  readonly eventId: string;
+  readonly channel: string;
+  readonly state: string;
+  /** JSON text, or null. */
+  readonly outcome: unknown;
+  readonly attempts: unknown;
+  readonly cause: unknown;
+  readonly enqueuedAt: unknown;
+  readonly finishedAt: unknown;
+}
+
+/** Where a run's delivery rows are read from: the workers' shared sqlite file, or their Firestore project. */
+export interface DeliverySource {
+  /** Every row; undefined when there is nothing to read yet (no worker created the store). */
+  read(): Promise<RawDeliveryRow[] | undefined>;
+  close(): Promise<void>;
+}
+
+/** The sqlite file the workers share (read-only, its own connection: WAL readers never wait for the writers). */
+export function sqliteDeliverySource(dbPath: string): DeliverySource {
+  return {
+    read: async () => {
+      if (!existsSync(dbPath)) return undefined;
+      const db = new DatabaseSync(dbPath, { readOnly: true, timeout: 1_000 });
+      try {
+        return db
+          .prepare(
+            'SELECT event_id AS eventId, channel, state, outcome, attempts, cause, enqueued_at AS enqueuedAt, finished_at AS finishedAt FROM deliveries',
+          )
+          .all() as unknown as RawDeliveryRow[];
+      } catch {
+        return undefined; // a schema not there yet (no worker opened it): nothing recorded
+      } finally {
+        db.close();
+      }
+    },
+    close: async () => undefined,
+  };
+}
+
 /**
- * Follows the relay's `deliveries` table as a run goes, read straight from the sqlite file the
- * workers share (read-only, its own connection: WAL readers never wait for the writers). A row
- * is one (event id, channel): queued in the outbox, done with its outcome, or dead-lettered.
+ * The `relay_deliveries` collection of the workers' Firestore project (firestore-documents.ts),
+ * read with a client of the test's own; the payload is left out of the read.
+ */
+export function firestoreDeliverySource(firestore: Firestore): DeliverySource {
+  const fields = ['eventId', 'channel', 'state', 'outcome', 'attempts', 'cause', 'enqueuedAt', 'finishedAt'];
+  return {
+    read: async () => {
+      const snap = await firestore
+        .collection(COLLECTIONS.deliveries)
+        .select(...fields)
+        .get();
+      return snap.docs.map((d) => d.data() as RawDeliveryRow);
+    },
+    close: () => firestore.terminate(),
+  };
+}
+
+/**
+ * Follows the relay's deliveries (the outbox and the done records) as a run goes, read straight
+ * from the store the workers share. A row is one (event id, channel): queued in the outbox, done
+ * with its outcome, or dead-lettered. With `minIntervalMs`, a refresh within that time of the last
+ * read answers from it (a Firestore read of every row is not free for the emulator the workers use).
  */
 export class DeliveryRecords {
   /** Final rows (done or dead-lettered), by `id\nchannel`. */
@@ -33,10 +96,12 @@ export class DeliveryRecords {
   /** Rows still queued, and (event, channel)s without a row, for diagnosis. */
   readonly pending = new Map<string, DeliveryRow | undefined>();
   private readonly ids: Set<string>;
+  private lastRead = 0;
 
   constructor(
-    private readonly dbPath: string,
+    private readonly source: DeliverySource,
     private readonly corpus: readonly CorpusEntry[],
+    private readonly minIntervalMs = 0,
   ) {
     this.ids = new Set(corpus.map((e) => e.finding.id));
   }
@@ -53,39 +118,33 @@ export class DeliveryRecords {
     return this.done.get(this.key(id, channel)) ?? this.pending.get(this.key(id, channel));
   }
 
-  /** Re-reads the table; returns how many findings have a final row on every channel. */
-  async refresh(): Promise<number> {
-    if (!existsSync(this.dbPath)) return 0;
-    let rows: Array<Record<string, unknown>>;
-    const db = new DatabaseSync(this.dbPath, { readOnly: true, timeout: 1_000 });
-    try {
-      rows = db
-        .prepare(
-          'SELECT event_id, channel, state, outcome, attempts, cause, enqueued_at, finished_at FROM deliveries',
-        )
-        .all() as Array<Record<string, unknown>>;
-    } catch {
-      return this.countDone(); // a schema not there yet (no worker opened it): nothing recorded
-    } finally {
-      db.close();
-    }
+  /** Re-reads the rows (`fresh`: even within minIntervalMs); returns how many findings have a final row on every channel. */
+  async refresh(fresh = false): Promise<number> {
+    if (!fresh && performance.now() - this.lastRead < this.minIntervalMs) return this.countDone();
+    const rows = await this.source.read();
+    this.lastRead = performance.now();
+    if (rows === undefined) return this.countDone();
     this.pending.clear();
     for (const r of rows) {
-      const id = String(r.event_id);
+      const id = String(r.eventId);
       if (!this.ids.has(id)) continue;
       const row: DeliveryRow = {
         state: r.state as DeliveryRow['state'],
         outcome: typeof r.outcome === 'string' ? (JSON.parse(r.outcome) as RecordedOutcome) : undefined,
         attempts: Number(r.attempts),
         cause: typeof r.cause === 'string' ? r.cause : undefined,
-        enqueuedAt: Number(r.enqueued_at),
-        finishedAt: r.finished_at === null ? undefined : Number(r.finished_at),
+        enqueuedAt: Number(r.enqueuedAt),
+        finishedAt: r.finishedAt === null || r.finishedAt === undefined ? undefined : Number(r.finishedAt),
       };
       const key = this.key(id, r.channel as ChannelName);
       if (row.state === 'queued') this.pending.set(key, row);
       else this.done.set(key, row);
     }
     return this.countDone();
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
   }
 
   private countDone(): number {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
 import { CHANNELS } from '../../src/channels/types.js';
 import { createPubSubClient } from '../../src/pubsub/client.js';
@@ -10,7 +11,14 @@ import { provisionPubSub } from '../../src/pubsub/provision.js';
 import { type CorpusEntry, generateCorpus, sharedCount } from './e2e-corpus.js';
 import './e2e-emulator-keepalive.js';
 import { checkInvariants, findSecretLeaks, type InvariantReport } from './e2e-invariants.js';
-import { DeadLetterCollector, DeliveryRecords, githubEffects, ledgerOf } from './e2e-observations.js';
+import {
+  DeadLetterCollector,
+  DeliveryRecords,
+  firestoreDeliverySource,
+  githubEffects,
+  ledgerOf,
+  sqliteDeliverySource,
+} from './e2e-observations.js';
 import {
   addLogFigures,
   type E2eWorker,
@@ -44,6 +52,29 @@ export interface ScenarioOptions {
   readonly backoffS?: { readonly min: number; readonly max: number } | 'immediate';
   /** Extra worker environment (e.g. SLACK_BATCH_WINDOW_MS). */
   readonly env?: Env;
+  /** Where the workers keep their shared state; default a sqlite file in the scenario's directory. */
+  readonly state?: ScenarioState;
+}
+
+/**
+ * The state backend of a scenario's workers: one sqlite file (workers on one host), or a Firestore
+ * project of the scenario's own (a fleet) on a running emulator: `emulatorHost` is the address the
+ * workers are given (it may be a relay in front of the emulator, to play an outage),
+ * `readHost` (default the same) the one the test reads the deliveries through.
+ */
+export type ScenarioState =
+  | { readonly backend: 'sqlite' }
+  | { readonly backend: 'firestore'; readonly emulatorHost: string; readonly readHost?: string };
+
+/** A Firestore emulator client for `project` (the emulator takes any project; `owner` skips its rules). */
+export function firestoreEmulatorClient(host: string, projectId: string): Firestore {
+  return new Firestore({
+    projectId,
+    host,
+    ssl: false,
+    customHeaders: { Authorization: 'Bearer owner' },
+    ignoreUndefinedProperties: true,
+  });
 }
 
 /** One row of the fault summary. */
@@ -103,10 +134,22 @@ export class Scenario {
     readonly github: GitHubStandIn,
     readonly repos: readonly string[],
     readonly workerEnv: Env,
-    /** The scenario's directory: `state.db` (STATE_URI, shared by its workers) and `ledger/`. */
+    /** The scenario's directory: `state.db` (STATE_URI, shared by its workers, on sqlite) and `ledger/`. */
     readonly dir: string,
+    /** On Firestore: the project the workers' state is in. */
+    readonly firestoreProject: string | undefined,
   ) {
-    this.done = new DeliveryRecords(this.dbPath, corpus);
+    const state = opts.state ?? { backend: 'sqlite' };
+    this.done =
+      state.backend === 'firestore'
+        ? new DeliveryRecords(
+            firestoreDeliverySource(
+              firestoreEmulatorClient(state.readHost ?? state.emulatorHost, firestoreProject!),
+            ),
+            corpus,
+            2_000,
+          )
+        : new DeliveryRecords(sqliteDeliverySource(this.dbPath), corpus);
     this.dlq = new DeadLetterCollector(pubsub, names.deadLetterSubscription);
   }
 
@@ -143,12 +186,21 @@ export class Scenario {
     const slack = await startSlackStandIn();
     const github = await startGitHubStandIn({ repos, rateLimit: 1_000_000 });
     const dir = await mkdtemp(join(tmpdir(), `e2e-${opts.name}-`));
+    const state = opts.state ?? { backend: 'sqlite' };
+    // A project per scenario (a valid id: 6–30 lower-case letters, digits, '-'): the emulator keeps
+    // projects apart, so runs never share data.
+    const firestoreProject = state.backend === 'firestore' ? `e2e-${names.suffix}` : undefined;
     const workerEnv: Env = {
       ...relayEnv(names, dir, {}),
       PUBSUB_EMULATOR_HOST: opts.emulatorHost,
-      // Every worker process of the scenario shares this one sqlite file: that is how workers on
-      // one host share their state. STORAGE_URI is only the dry-run ledger now.
-      STATE_URI: `sqlite://${join(dir, 'state.db')}`,
+      // Every worker process of the scenario shares this one sqlite file (workers on one host), or
+      // the scenario's Firestore project (a fleet). STORAGE_URI is only the dry-run ledger now.
+      ...(state.backend === 'firestore'
+        ? {
+            STATE_URI: `firestore://${firestoreProject}/(default)`,
+            FIRESTORE_EMULATOR_HOST: state.emulatorHost,
+          }
+        : { STATE_URI: `sqlite://${join(dir, 'state.db')}` }),
       STORAGE_URI: pathToFileURL(join(dir, 'ledger')).href,
       PORT: '0',
       LOG_LEVEL: 'info',
@@ -164,7 +216,19 @@ export class Scenario {
       GITHUB_REPO_ALLOWLIST: 'acme/*',
       ...opts.env,
     };
-    return new Scenario(opts, corpus, idPrefix, pubsub, names, slack, github, repos, workerEnv, dir);
+    return new Scenario(
+      opts,
+      corpus,
+      idPrefix,
+      pubsub,
+      names,
+      slack,
+      github,
+      repos,
+      workerEnv,
+      dir,
+      firestoreProject,
+    );
   }
 
   get dbPath(): string {
@@ -212,7 +276,7 @@ export class Scenario {
    * the relay lost it, and the invariants say so.
    */
   async redeliverUnfinished(opts: { neverSettled?: boolean; overdueMs?: number } = {}): Promise<number> {
-    await this.progress();
+    await this.progress(true);
     const dead = this.dlq.ids();
     const last = this.settlements(true);
     const overdue = Date.now() - (opts.overdueMs ?? 20_000);
@@ -284,9 +348,9 @@ export class Scenario {
     });
   }
 
-  /** Findings finished: final on every channel, or on the dead-letter topic. */
-  async progress(): Promise<{ complete: number; done: number; deadLettered: number }> {
-    const done = await this.done.refresh();
+  /** Findings finished: final on every channel, or on the dead-letter topic (`fresh`: rows read now, never a recent read's). */
+  async progress(fresh = false): Promise<{ complete: number; done: number; deadLettered: number }> {
+    const done = await this.done.refresh(fresh);
     const dead = this.dlq.ids();
     const complete = this.corpus.filter((e) => dead.has(e.finding.id) || this.finished(e.finding.id)).length;
     return { complete, done, deadLettered: dead.size };
@@ -319,6 +383,7 @@ export class Scenario {
   async waitForAll(timeoutMs: number): Promise<void> {
     await this.waitForComplete(this.corpus.length, timeoutMs);
     await new Promise((r) => setTimeout(r, 1_500));
+    await this.done.refresh(true);
   }
 
   markFault(edge: 'start' | 'end', channel: 'slack' | 'github' | 'any' = 'any'): void {
@@ -339,6 +404,7 @@ export class Scenario {
    * returned promise `released` resolves when the child has let go.
    */
   async holdWriteLock(ms: number): Promise<{ released: Promise<void> }> {
+    if (this.opts.state?.backend === 'firestore') throw new Error('holdWriteLock: a sqlite scenario only');
     // Proof that the lock is held: a second connection of the child's, with no busy wait, is
     // refused a write transaction (SQLITE_BUSY) right after BEGIN EXCLUSIVE and again just before
     // COMMIT; otherwise the child exits non-zero and the scenario fails.
@@ -386,7 +452,7 @@ export class Scenario {
 
   /** Reads everything the run left and checks the invariants; also the figures for the summary. */
   async judge(): Promise<{ report: InvariantReport; figures: ScenarioFigures }> {
-    await this.done.refresh();
+    await this.done.refresh(true);
     const ledger = await ledgerOf(join(this.dir, 'ledger'), 'dev');
     const killed = [...this.exits.values()].filter((c) => c === 'SIGKILL').length;
     const interval = Number(this.workerEnv.GITHUB_WRITE_INTERVAL_MS ?? 3_000);
@@ -514,6 +580,7 @@ export class Scenario {
     await this.slack.close();
     await this.github.close();
     for (const l of this.lockers) if (l.exitCode === null) l.kill('SIGKILL');
+    await this.done.close().catch(() => undefined);
     await this.pubsub.close();
   }
 }
