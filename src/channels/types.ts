@@ -53,11 +53,17 @@ export function isFinal(outcome: Outcome): outcome is FinalOutcome {
   return outcome.kind === 'sent' || outcome.kind === 'dry-run' || outcome.kind === 'dropped';
 }
 
+/**
+ * A finding as the outbox carries it: a route's repo override replaces `repo`, and the finding's
+ * own repo stays in `routedFrom` so the issue still says where it was found.
+ */
+export type RoutedFinding = Finding & { readonly routedFrom?: string };
+
 /** One finding handed to a channel, with the mode the matrix resolved for it. */
 export interface DeliveryItem {
   /** The event id (idempotency key). */
   readonly eventId: string;
-  readonly finding: Finding;
+  readonly finding: RoutedFinding;
   readonly decision: 'deliver' | 'dry-run';
   /** Pub/Sub publish time in ms, for latency figures. */
   readonly publishedAt?: number;

@@ -1,4 +1,4 @@
-import type { Finding } from '../finding/schema.js';
+import type { RoutedFinding } from '../channels/types.js';
 import type { InboundMessage } from '../pipeline/types.js';
 
 /**
@@ -8,7 +8,7 @@ import type { InboundMessage } from '../pipeline/types.js';
  */
 export interface OutboxPayload {
   readonly v: 1;
-  readonly finding: Finding;
+  readonly finding: RoutedFinding;
   readonly decision: 'deliver' | 'dry-run';
   readonly message: {
     readonly id: string;
@@ -31,7 +31,7 @@ export function outboxMessage(message: InboundMessage): OutboxPayload['message']
 }
 
 export function toOutboxPayload(
-  finding: Finding,
+  finding: RoutedFinding,
   decision: 'deliver' | 'dry-run',
   message: OutboxPayload['message'],
 ): OutboxPayload {

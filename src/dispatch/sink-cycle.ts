@@ -51,7 +51,16 @@ export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
       const rule =
         rules.length === 0
           ? undefined
-          : silencing(matchableFinding(payload.finding), entry.channel, rules, now);
+          : // Matched as intake matched it: on the finding's own repo, not a route's override.
+            silencing(
+              matchableFinding({
+                ...payload.finding,
+                repo: payload.finding.routedFrom ?? payload.finding.repo,
+              }),
+              entry.channel,
+              rules,
+              now,
+            );
       if (rule) {
         const outcome = { kind: 'dropped', reason: 'silenced', silenceId: rule.id } as const;
         completions.push({ ...key(entry), kind: 'done', outcome });

@@ -145,4 +145,41 @@ describe('the enqueue stage', () => {
     });
     expect(waited).toBe(1);
   });
+
+  it("queues a routed webhook's entries for its own target and files a repo override with the original repo beside it", async () => {
+    const state = createMemoryRelayState();
+    const e = envelope('r1', 'fp-r', {});
+    e.decisions.set('slack', { do: 'deliver', route: 'secrets', webhook: 'SECURITY' });
+    e.decisions.set('github', { do: 'dry-run', route: 'secrets', repo: 'acme/security-triage' });
+    const other = envelope('r2', 'fp-r', { slack: 'deliver' });
+    const { clock } = manualClock(1_000);
+    const stage = enqueueStage(state, {
+      targets: { ...targets, slackWebhooks: { SECURITY: 'slack:security' } },
+      windowMs: 60_000,
+      outboxFull: async () => undefined,
+    });
+    await stage([e, other], { clock, log, signal: new AbortController().signal });
+    // One window per webhook: the same fingerprint on the default webhook is not a duplicate.
+    expect(e.outcomes.get('slack')).toEqual({ kind: 'queued' });
+    expect(other.outcomes.get('slack')).toEqual({ kind: 'queued' });
+    const lease = { name: 'l', holder: 'w', ttlMs: 1_000 };
+    const routed = (await state.takeDue(lease, 'slack:security', 10, 1_000)).entries;
+    expect(routed.map((x) => x.eventId)).toEqual(['r1']);
+    expect(
+      (await state.takeDue({ ...lease, name: 'l2' }, 'slack:hook', 10, 1_000)).entries.map((x) => x.eventId),
+    ).toEqual(['r2']);
+    const [github] = (await state.takeDue({ ...lease, name: 'l3' }, 'github:dry-run', 10, 1_000)).entries;
+    expect((github!.payload as { finding: { repo: string; routedFrom: string } }).finding).toMatchObject({
+      repo: 'acme/security-triage',
+      routedFrom: 'acme/api',
+    });
+  });
+
+  it('drops a routed webhook that has no dispatcher here (its secret unset) as mode-disabled', async () => {
+    const state = createMemoryRelayState();
+    const e = envelope('r3', 'fp-3', {});
+    e.decisions.set('slack', { do: 'deliver', route: 'secrets', webhook: 'UNSET' });
+    await run(state, [e]);
+    expect(e.outcomes.get('slack')).toEqual({ kind: 'dropped', reason: 'mode-disabled' });
+  });
 });

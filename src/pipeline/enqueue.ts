@@ -48,9 +48,12 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
           target,
           fingerprint: finding.fingerprint,
           priority: severityRank(finding.severity),
-          // A route's repo override travels as the finding's repo: the GitHub sink files it there.
+          // A route's repo override travels as the finding's repo (the GitHub sink files it there);
+          // its own repo stays beside it for the issue to show.
           payload: toOutboxPayload(
-            decision.repo === undefined ? finding : { ...finding, repo: decision.repo },
+            decision.repo === undefined
+              ? finding
+              : { ...finding, repo: decision.repo, ...(finding.repo ? { routedFrom: finding.repo } : {}) },
             decision.do,
             message,
           ),

@@ -39,6 +39,16 @@ describe('renderIssue', () => {
     expect(issue.body).toContain('Upgrade lodash.');
   });
 
+  it('says where a finding was found when a route sent it to another repo', () => {
+    const routed = renderIssue(
+      { ...finding({ repo: 'acme/triage' }), routedFrom: 'acme/widgets' },
+      { label: undefined },
+    );
+    expect(routed.body).toContain('| **Repository** | acme/triage |');
+    expect(routed.body).toContain('| **Found in** | acme/widgets (sent here by a route) |');
+    expect(renderIssue(finding(), { label: undefined }).body).not.toContain('Found in');
+  });
+
   it('has no prefix in prod and accepts a ready-made [LABEL] prefix', () => {
     expect(renderIssue(finding(), { label: undefined }).title).toBe('lodash prototype pollution');
     expect(renderIssue(finding(), { label: '[DEV] ' }).title).toBe('[DEV] lodash prototype pollution');

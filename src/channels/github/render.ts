@@ -1,4 +1,5 @@
 import type { Finding } from '../../finding/schema.js';
+import type { RoutedFinding } from '../types.js';
 import { stripInvisible } from '../visible-text.js';
 import { markerFor } from './marker.js';
 
@@ -285,7 +286,7 @@ function containBody(body: string): string {
   return closeOpenBlocks(settled) ?? asCode(neutralise(body));
 }
 
-function summaryTable(finding: Finding, previousIssue: number | undefined): string {
+function summaryTable(finding: RoutedFinding, previousIssue: number | undefined): string {
   const rows: Array<[string, string]> = [
     ['Severity', inline(finding.severity)],
     ['Agent', inline(finding.source.agent)],
@@ -293,6 +294,8 @@ function summaryTable(finding: Finding, previousIssue: number | undefined): stri
   if (finding.source.run) rows.push(['Run', inline(finding.source.run)]);
   rows.push(['Occurred at', inline(finding.occurredAt)]);
   if (finding.repo) rows.push(['Repository', inline(finding.repo)]);
+  if (finding.routedFrom && finding.routedFrom !== finding.repo)
+    rows.push(['Found in', `${inline(finding.routedFrom)} (sent here by a route)`]);
   if (finding.url) rows.push(['Details', `<${finding.url}>`]);
   rows.push(['Event id', inline(finding.id)]);
   // Deliberately a live reference: the relay links its own previous issue.
@@ -312,7 +315,7 @@ function metadataTable(metadata: Readonly<Record<string, string>> | undefined): 
  * finding is neutralised; the body stays within GitHub's limit (the finding's text is cut first,
  * and the cut is said).
  */
-export function renderIssue(finding: Finding, options: RenderOptions): RenderedIssue {
+export function renderIssue(finding: RoutedFinding, options: RenderOptions): RenderedIssue {
   const head = `${markerFor(finding.fingerprint)}\n\n${summaryTable(finding, options.previousIssue)}\n\n`;
   const footer = `\n\n---\n<sub>Opened by finding-relay · fingerprint ${inline(finding.fingerprint)}</sub>\n`;
   let metadata = metadataTable(finding.metadata);
