@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 
 export const PARTS = ['ceiling', 'latency', 'backlog', 'outbound'] as const;
 export type Part = (typeof PARTS)[number];
+export const STATES = ['sqlite', 'firestore'] as const;
+export type BenchState = (typeof STATES)[number];
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -25,6 +27,11 @@ export interface BenchOptions {
   readonly keepLogs: boolean;
   /** Where each relay run's directory goes (its sqlite STATE_URI file and STORAGE_URI ledger). */
   readonly storeRoot: string;
+  /**
+   * `firestore`: part 1 also runs the relay with STATE_URI=firestore://… on the Firestore emulator,
+   * beside the sqlite relay of each repetition (and only part 1 unless --only says otherwise).
+   */
+  readonly state: BenchState;
 }
 
 export const DEFAULT_OUT = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -40,7 +47,7 @@ export const QUICK = { n: 1_000, reps: 1, rate: 200, seconds: 5, backlog: 2_000 
 
 export const USAGE = `npm run bench -- [--quick] [--only ${PARTS.join('|')}[,…]] [--n N] [--reps R]
                    [--rate PER_S] [--seconds S] [--backlog N] [--profile] [--out FILE]
-                   [--store-root DIR] [--keep-logs]`;
+                   [--store-root DIR] [--keep-logs] [--state sqlite|firestore]`;
 
 export class BenchUsageError extends Error {
   override name = 'BenchUsageError';
@@ -74,6 +81,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     profile: { type: 'boolean' },
     'store-root': { type: 'string' },
     'keep-logs': { type: 'boolean' },
+    state: { type: 'string' },
   } as const;
   try {
     parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: false });
@@ -82,7 +90,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   const v = parsed.values;
   const base = v.quick ? QUICK : FULL;
-  const parts = v.only ? v.only.split(',').map((p) => p.trim()) : [...PARTS];
+  const state = v.state ?? 'sqlite';
+  if (!(STATES as readonly string[]).includes(state))
+    throw new BenchUsageError(`--state must be one of ${STATES.join(', ')}`);
+  // The Firestore figures are part 1's: the other parts run on sqlite, only when asked.
+  const defaultParts: Part[] = state === 'firestore' ? ['ceiling'] : [...PARTS];
+  const parts = v.only ? v.only.split(',').map((p) => p.trim()) : defaultParts;
   for (const part of parts) {
     if (!(PARTS as readonly string[]).includes(part))
       throw new BenchUsageError(`--only: unknown part "${part}" (${PARTS.join(', ')})`);
@@ -100,5 +113,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     profile: v.profile ?? false,
     storeRoot: storeRootOf(v['store-root']),
     keepLogs: v['keep-logs'] ?? false,
+    state: state as BenchState,
   };
 }

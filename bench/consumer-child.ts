@@ -12,6 +12,7 @@ import { CHANNELS } from '../src/channels/types.js';
 import { loadConfig } from '../src/config/load.js';
 import { createPubSubClient } from '../src/pubsub/client.js';
 import { openSubscriber } from '../src/pubsub/subscriber.js';
+import { type FirestoreIo, firestoreIoByOp } from '../src/state/firestore-calls.js';
 import { committedTransactions } from '../src/state/sqlite-connection.js';
 import type {
   ConsumerMessage,
@@ -20,6 +21,7 @@ import type {
   Percentiles,
   Sample,
 } from './consumer-protocol.js';
+import { benchFirestoreClient, queuedInFirestore } from './state-census.js';
 import { percentile, round } from './stats.js';
 
 /** The worker's defaults (src/app/worker.ts): the bare subscriber uses the very same flow control. */
@@ -31,20 +33,40 @@ interface Consumer {
   stop(): Promise<void>;
 }
 
-/** The relay's sqlite file (STATE_URI sqlite:///abs/path.db). */
-const stateFileOf = (env: Record<string, string>) => {
+/** The relay's state: its sqlite file (STATE_URI sqlite:///abs/path.db), or its emulator project. */
+type RelayStateAt =
+  | { readonly backend: 'sqlite'; readonly file: string }
+  | { readonly backend: 'firestore'; readonly host: string; readonly projectId: string };
+
+function stateOf(env: Record<string, string>): RelayStateAt {
   const uri = env.STATE_URI;
-  if (!uri?.startsWith('sqlite:///'))
-    throw new Error(`the bench relay needs STATE_URI=sqlite:///…, got ${uri}`);
-  return uri.slice('sqlite://'.length);
-};
+  if (uri?.startsWith('sqlite:///')) return { backend: 'sqlite', file: uri.slice('sqlite://'.length) };
+  const firestore = /^firestore:\/\/([^/]+)\/\(default\)$/.exec(uri ?? '');
+  if (firestore && env.FIRESTORE_EMULATOR_HOST)
+    return { backend: 'firestore', host: env.FIRESTORE_EMULATOR_HOST, projectId: firestore[1]! };
+  throw new Error(
+    `the bench relay needs STATE_URI=sqlite:///… or firestore://PROJECT/(default) with FIRESTORE_EMULATOR_HOST, got ${uri}`,
+  );
+}
 
 /**
- * Entries still queued, read on a connection of the bench's own (read-only, outside the relay's
- * state module): polling it is not counted among the relay's state transactions.
+ * Entries still queued, read on a connection (or client) of the bench's own, outside the relay's
+ * state module: polling it is not counted among the relay's state transactions or Firestore reads.
  */
-const queuedIn = (db: DatabaseSync) =>
-  Number((db.prepare('SELECT coalesce(sum(items), 0) AS n FROM outbox_counts').get() as { n: number }).n);
+async function openQueuedCount(
+  at: RelayStateAt,
+): Promise<{ read(): Promise<number>; close(): Promise<void> }> {
+  if (at.backend === 'sqlite') {
+    const db = new DatabaseSync(at.file, { readOnly: true, timeout: 1_000 });
+    const statement = db.prepare('SELECT coalesce(sum(items), 0) AS n FROM outbox_counts');
+    return {
+      read: async () => Number((statement.get() as { n: number }).n),
+      close: async () => db.close(),
+    };
+  }
+  const db = benchFirestoreClient(at.host, at.projectId);
+  return { read: () => queuedInFirestore(db), close: () => db.terminate() };
+}
 
 const percentilesOf = (sorted: readonly number[]): Percentiles => ({
   p50: percentile(sorted, 50),
@@ -73,12 +95,13 @@ async function run(start: ConsumerStart): Promise<void> {
   /** Latency runs: finding id → Pub/Sub publish time (ms), for publish → Slack post. */
   const publishedAt = new Map<string, number>();
   const transactionsAtStart = committedTransactions();
+  const firestoreAtStart = firestoreIoByOp();
   const samples: Sample[] = [];
   let firstSettledAt: number | undefined;
   let firstReceivedAt: number | undefined;
   let peakRss = process.memoryUsage.rss();
   let consumer: Consumer | undefined;
-  let stateFile: string | undefined;
+  let stateAt: RelayStateAt | undefined;
   let finished: (() => void) | undefined;
   const done = new Promise<void>((resolve) => {
     finished = resolve;
@@ -128,6 +151,9 @@ async function run(start: ConsumerStart): Promise<void> {
       },
     };
   } else {
+    stateAt = stateOf(start.env);
+    // The Firestore client reads its emulator's address from this process's environment.
+    if (stateAt.backend === 'firestore') process.env.FIRESTORE_EMULATOR_HOST = stateAt.host;
     const config = loadConfig(start.env, { cwd: process.cwd() });
     if (config.issues.length > 0) throw new Error(config.issues.map((i) => i.message).join('; '));
     const worker = await composeWorker(config, {
@@ -152,7 +178,6 @@ async function run(start: ConsumerStart): Promise<void> {
       },
     });
     consumer = { inHand: () => worker.relay.inHand(), stop: () => worker.stop() };
-    stateFile = stateFileOf(start.env);
     // The relay takes messages in where this process cannot see them: poll for the first one.
     const watch = setInterval(() => {
       if (worker.relay.inHand() > 0 || settledIds.size > 0) {
@@ -182,16 +207,17 @@ async function run(start: ConsumerStart): Promise<void> {
   // The relay acked everything; its dispatchers may still be posting and writing the ledger.
   let outboxLeft: number | undefined;
   let drainedAt = doneAt;
-  if (stateFile) {
-    const db = new DatabaseSync(stateFile, { readOnly: true, timeout: 1_000 });
+  if (stateAt) {
+    const queued = await openQueuedCount(stateAt);
     const deadline = performance.now() + (start.outboxWaitMs ?? 600_000);
-    outboxLeft = queuedIn(db);
+    const pollMs = stateAt.backend === 'sqlite' ? 20 : 50;
+    outboxLeft = await queued.read();
     while (outboxLeft > 0 && performance.now() < deadline) {
-      await sleep(20);
-      outboxLeft = queuedIn(db);
+      await sleep(pollMs);
+      outboxLeft = await queued.read();
     }
     drainedAt = performance.now();
-    db.close();
+    await queued.close();
   }
   const cpu = process.cpuUsage(cpuAtStart);
   loopDelay.disable();
@@ -206,10 +232,23 @@ async function run(start: ConsumerStart): Promise<void> {
     sample();
   }
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  const transactions = stateFile ? transactionsSince(transactionsAtStart) : undefined;
+  const firestoreIo = stateAt?.backend === 'firestore' ? firestoreIoSince(firestoreAtStart) : undefined;
+  // On Firestore, a commit is what a sqlite transaction is: one atomic write of a call.
+  const transactions = firestoreIo
+    ? Object.fromEntries(
+        Object.entries(firestoreIo)
+          .filter(([, io]) => io.commits > 0)
+          .map(([op, io]) => [op, io.commits]),
+      )
+    : stateAt
+      ? transactionsSince(transactionsAtStart)
+      : undefined;
   await consumer.stop();
   latencies.sort((a, b) => a - b);
-  const postLatencies = stateFile && start.latencies ? slackPostLatencies(stateFile, publishedAt) : undefined;
+  const postLatencies =
+    stateAt?.backend === 'sqlite' && start.latencies
+      ? slackPostLatencies(stateAt.file, publishedAt)
+      : undefined;
   const result: ConsumerResult = {
     type: 'result',
     kind: start.kind,
@@ -225,13 +264,14 @@ async function run(start: ConsumerStart): Promise<void> {
     eventLoopDelayMs,
     samples,
     ...(start.latencies ? { latencyMs: percentilesOf(latencies) } : {}),
-    ...(stateFile
+    ...(stateAt
       ? {
           outboxDrainedMs: round(drainedAt - (firstReceivedAt ?? startedAt)),
           outboxLeft: outboxLeft ?? 0,
           stateTransactions: transactions ?? {},
         }
       : {}),
+    ...(firestoreIo ? { firestoreIo } : {}),
     ...(postLatencies ? { postLatencyMs: percentilesOf(postLatencies) } : {}),
   };
   await send(result);
@@ -242,6 +282,22 @@ function transactionsSince(before: Record<string, number>): Record<string, numbe
   for (const [op, n] of Object.entries(committedTransactions())) {
     const d = n - (before[op] ?? 0);
     if (d > 0) out[op] = d;
+  }
+  return out;
+}
+
+/** What the Firestore backend of this process did since `before`, by operation (operations with none left out). */
+function firestoreIoSince(before: Record<string, FirestoreIo>): Record<string, FirestoreIo> {
+  const out: Record<string, FirestoreIo> = {};
+  for (const [op, io] of Object.entries(firestoreIoByOp())) {
+    const b = before[op] ?? { commits: 0, writes: 0, retries: 0, reads: 0 };
+    const d = {
+      commits: io.commits - b.commits,
+      writes: io.writes - b.writes,
+      retries: io.retries - b.retries,
+      reads: io.reads - b.reads,
+    };
+    if (d.commits || d.writes || d.retries || d.reads) out[op] = d;
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import type { FirestoreIo } from '../src/state/firestore-calls.js';
+
 /** What the bench (parent) and a consumer child say to each other over the IPC channel. */
 
 export type ConsumerKind = 'bare' | 'relay';
@@ -61,8 +63,13 @@ export interface ConsumerResult {
   readonly outboxDrainedMs?: number;
   /** Relay: outbox entries still queued when it stopped (0 unless the wait timed out). */
   readonly outboxLeft?: number;
-  /** Relay: committed state (sqlite) transactions of the process, by operation (open included). */
+  /**
+   * Relay: committed state transactions of the process, by operation (open included): sqlite
+   * transactions, or Firestore commits.
+   */
   readonly stateTransactions?: Record<string, number>;
+  /** Relay on Firestore: commits, document writes, reads and conflict retries of the process, by operation. */
+  readonly firestoreIo?: Record<string, FirestoreIo>;
   /**
    * Relay, when latencies are asked: Pub/Sub publish time → the Slack delivery recorded done
    * (its `finished_at`, written right after the webhook answered), of findings posted.

@@ -1,10 +1,11 @@
 import type { PreparedMessage } from '../src/publisher/prepare-finding.js';
+import type { BenchState } from './args.js';
 import { startConsumer } from './consumer.js';
 import type { ConsumerKind, ConsumerResult } from './consumer-protocol.js';
 import { type PacedPublish, publishAll, publishPaced } from './publish.js';
 import type { BenchContext, Scenario } from './scenario.js';
 import { createScenario } from './scenario.js';
-import { finalOutcomes, type StateCensus, takeStateCensus } from './state-census.js';
+import { finalOutcomes, type StateCensus, takeFirestoreCensus, takeStateCensus } from './state-census.js';
 
 /** What the stand-ins saw during one run. */
 export interface Outbound {
@@ -26,12 +27,16 @@ export interface ConsumerRun {
    */
   readonly outcomes: Record<string, number>;
   readonly outbound: Outbound;
-  /** The relay's sqlite state and ledger after the run (relay runs only). */
+  /** The relay's state (sqlite or Firestore) and ledger after the run (relay runs only). */
   readonly census?: StateCensus;
+  /** Where the relay kept its state. */
+  readonly state: BenchState;
   /** Pub/Sub paced publishing figures (latency runs only). */
   readonly paced?: PacedPublish;
   /** The emulator's CPU seconds while the consumer ran, and its memory at the end. */
   readonly emulator: { cpuS: number; rssMb: number };
+  /** The same of the Firestore emulator (relay runs on Firestore only). */
+  readonly firestoreEmulator?: { cpuS: number; rssMb: number };
 }
 
 export interface RunOptions {
@@ -42,6 +47,8 @@ export interface RunOptions {
   readonly env?: Record<string, string>;
   /** Publish at this rate for this long, after the consumer is up; otherwise all before it starts. */
   readonly paced?: { perSecond: number; seconds: number };
+  /** The relay's state backend (default sqlite; firestore needs the context's Firestore emulator). */
+  readonly state?: BenchState;
 }
 
 /** Generous (a few ms per finding, plus the outbox drain); a stuck run still ends. */
@@ -60,7 +67,7 @@ export async function runConsumer(
   messages: readonly PreparedMessage[],
   options: RunOptions = {},
 ): Promise<ConsumerRun> {
-  const scenario = await createScenario(ctx, kind, options.env ?? {});
+  const scenario = await createScenario(ctx, kind, options.env ?? {}, options.state ?? 'sqlite');
   try {
     return await runIn(ctx, scenario, kind, messages, options);
   } finally {
@@ -84,6 +91,8 @@ async function runIn(
   let publishS = 0;
   if (!options.paced) publishS = await publishAll(scenario.topic, messages);
   const emulatorBefore = ctx.emulatorUsage();
+  const onFirestore = scenario.state.backend === 'firestore';
+  const firestoreBefore = onFirestore ? ctx.firestore?.usage() : undefined;
   const consumer = startConsumer(
     {
       kind,
@@ -107,7 +116,14 @@ async function runIn(
   }
   const result = await consumer.result;
   const emulatorAfter = ctx.emulatorUsage();
-  const census = kind === 'relay' ? takeStateCensus(scenario.stateFile, scenario.ledgerDir) : undefined;
+  const firestoreAfter = firestoreBefore ? ctx.firestore?.usage() : undefined;
+  const at = scenario.state;
+  const census =
+    kind !== 'relay'
+      ? undefined
+      : at.backend === 'firestore'
+        ? await takeFirestoreCensus(at.host, at.projectId, scenario.ledgerDir)
+        : takeStateCensus(at.file, scenario.ledgerDir);
   return {
     kind,
     published: expect,
@@ -120,7 +136,16 @@ async function runIn(
       githubRequests: ctx.github.requests.length - githubBefore,
     },
     ...(census ? { census } : {}),
+    state: at.backend,
     ...(paced ? { paced } : {}),
     emulator: { cpuS: emulatorAfter.cpuS - emulatorBefore.cpuS, rssMb: emulatorAfter.rssMb },
+    ...(firestoreBefore && firestoreAfter
+      ? {
+          firestoreEmulator: {
+            cpuS: firestoreAfter.cpuS - firestoreBefore.cpuS,
+            rssMb: firestoreAfter.rssMb,
+          },
+        }
+      : {}),
   };
 }

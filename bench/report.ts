@@ -67,6 +67,30 @@ export function formatReport(r: BenchResults): string {
             range(c.relay.deliveriesPerFinding, 2),
           ],
           ['relay / ceiling', range(c.ratio, 4), '', '', '', '', '', ''],
+          ...(c.firestore
+            ? [
+                [
+                  'relay on Firestore (emulator), same corpus',
+                  range(c.firestore.findingsPerS),
+                  c.firestore.outboxDrainedPerS ? range(c.firestore.outboxDrainedPerS) : '',
+                  range(c.firestore.cpuSPer1k, 3),
+                  range(c.firestore.ackCpuSPer1k, 3),
+                  c.firestore.stateTxPer1k ? range(c.firestore.stateTxPer1k, 1) : '',
+                  range(c.firestore.emulatorCpuSPer1k, 3),
+                  range(c.firestore.deliveriesPerFinding, 2),
+                ],
+                [
+                  'relay on Firestore / ceiling',
+                  c.firestoreRatio ? range(c.firestoreRatio, 4) : '',
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                ],
+              ]
+            : []),
         ],
       ),
     );
@@ -79,6 +103,22 @@ export function formatReport(r: BenchResults): string {
         `   state file after rep 1: ${num(first.stateFileMb, 1)} MB; rows ${Object.entries(first.stateRows)
           .map(([t, n]) => `${t} ${num(n)}`)
           .join(', ')}; outbox left ${first.outboxLeft}`,
+      );
+    }
+    const f = c.firestore;
+    const fs = f?.perRep[0]?.relay?.firestore;
+    if (f?.firestoreCommitsPer1k && f.firestoreWritesPer1k && f.firestoreReadsPer1k && fs) {
+      const docs = f.perRep[0]!.relay!.stateRows;
+      out.push(
+        `   Firestore per 1k findings: commits ${range(f.firestoreCommitsPer1k, 1)}, document writes ${range(f.firestoreWritesPer1k)}, reads ${range(f.firestoreReadsPer1k)}; conflict retries (rep 1) ${num(fs.retriesPer1k, 1)}`,
+        `   by operation (rep 1; commits/writes/reads): ${Object.entries(fs.byOpPer1k)
+          .map(([op, io]) => `${op} ${num(io.commits, 1)}/${num(io.writes)}/${num(io.reads)}`)
+          .join(', ')}`,
+        `   documents after rep 1: ${Object.entries(docs)
+          .map(([t, n]) => `${t} ${num(n)}`)
+          .join(
+            ', ',
+          )}; Firestore emulator CPU ${num(fs.emulatorCpuSPer1k, 3)} s / 1k, RSS ${num(fs.emulatorRssMb)} MB`,
       );
     }
   }
@@ -175,7 +215,7 @@ export function formatReport(r: BenchResults): string {
   if (r.targets.length) {
     out.push(
       '',
-      'Targets (issue 14; ratios within this run, never asserted)',
+      `Targets (issue 14${r.ceiling?.firestore ? ', issue 15 on Firestore' : ''}; ratios within this run, never asserted)`,
       ...table(
         ['', 'value', 'target', ''],
         r.targets.map((t) => [

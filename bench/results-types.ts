@@ -25,6 +25,8 @@ export interface BenchResults {
     readonly consumers: string;
     /** The emulator after each part (it is restarted between parts in a full run). */
     readonly emulator: Array<{ part: string; rssMb: number; cpuS: number }>;
+    /** `--state firestore`: the Firestore emulator of the run. */
+    readonly firestoreEmulator?: FirestoreEmulatorLog;
   };
   readonly corpus?: CorpusSummary;
   readonly ceiling?: CeilingFigures;
@@ -34,6 +36,15 @@ export interface BenchResults {
   readonly profile?: ProfileSummary & { file: string };
   /** Issue 14's targets against this run's figures (reported, never asserted). */
   readonly targets: Target[];
+}
+
+export interface FirestoreEmulatorLog {
+  readonly host: string;
+  /** false: FIRESTORE_EMULATOR_HOST named one started elsewhere (its usage is then unknown, 0). */
+  readonly startedByBench: boolean;
+  readonly pid?: number;
+  /** Its process group's memory and CPU seconds at the end of the run. */
+  readonly usage?: { rssMb: number; cpuS: number };
 }
 
 export interface Target {

@@ -10,20 +10,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PubSub } from '@google-cloud/pubsub';
 import { createPubSubClient } from '../src/pubsub/client.js';
+import { type RunningFirestoreEmulator, startFirestoreEmulator } from '../test/support/firestore-emulator.js';
 import { startGitHubStandIn } from '../test/support/github-stand-in.js';
 import { startSlackStandIn } from '../test/support/slack-stand-in.js';
 import { type BenchOptions, BenchUsageError, type Part, parseBenchArgs, USAGE } from './args.js';
 import type { ConsumerRun } from './consumer-runs.js';
 import { runConsumer } from './consumer-runs.js';
 import { generateCorpus } from './corpus.js';
-import { type BenchEmulator, startBenchEmulator } from './emulator.js';
+import { type BenchEmulator, processGroupUsage, startBenchEmulator } from './emulator.js';
 import { runBacklog } from './parts/backlog.js';
 import { runCeiling } from './parts/ceiling.js';
 import { runLatency } from './parts/latency.js';
 import { outboundFigures } from './parts/outbound.js';
 import { summariseProfile } from './profile-summary.js';
 import { formatReport } from './report.js';
-import type { BenchResults, Target } from './results-types.js';
+import type { BenchResults, FirestoreEmulatorLog, Target } from './results-types.js';
 import { BENCH_PROJECT, type BenchContext } from './scenario.js';
 import { round } from './stats.js';
 
@@ -55,8 +56,23 @@ export async function runBench(
   const slack = await startSlackStandIn();
   const github = await startGitHubStandIn({ repos: ['acme/web'] });
   const emulatorLog: BenchResults['meta']['emulator'] = [];
+  let firestoreLog: { -readonly [K in keyof FirestoreEmulatorLog]: FirestoreEmulatorLog[K] } | undefined;
   let emulator: BenchEmulator | undefined;
   let pubsub: PubSub | undefined;
+  /**
+   * `--state firestore`: one Firestore emulator for the run (FIRESTORE_EMULATOR_HOST, when set,
+   * names one started elsewhere, used as it is and never stopped); each relay run has a project of
+   * its own on it, emptied afterwards.
+   */
+  let firestore: RunningFirestoreEmulator | undefined;
+  const firestoreContext = () => {
+    if (!firestore) return undefined;
+    const pid = firestore.pid;
+    return {
+      host: firestore.host,
+      usage: () => (pid === undefined ? { rssMb: 0, cpuS: 0 } : processGroupUsage(pid)),
+    };
+  };
 
   /** A fresh emulator per heavy part (its JVM grows); --quick keeps one for the whole run. */
   const contextFor = async (part: Part): Promise<BenchContext> => {
@@ -76,12 +92,24 @@ export async function runBench(
       github,
       runDir,
       storeRoot: options.storeRoot,
+      ...(firestore ? { firestore: firestoreContext()! } : {}),
     };
   };
   const noteEmulator = (part: string) => emulator && emulatorLog.push({ part, ...emulator.usage() });
 
   const results: { -readonly [K in Exclude<keyof BenchResults, 'meta' | 'targets'>]?: BenchResults[K] } = {};
   try {
+    if (options.state === 'firestore') {
+      firestore = await startFirestoreEmulator();
+      firestoreLog = {
+        host: firestore.host,
+        startedByBench: firestore.pid !== undefined,
+        ...(firestore.pid !== undefined ? { pid: firestore.pid } : {}),
+      };
+      log(
+        `Firestore emulator ${firestore.host} (${firestore.pid === undefined ? 'FIRESTORE_EMULATOR_HOST, not ours' : `pid ${firestore.pid}`})`,
+      );
+    }
     const wants = (part: Part) => options.parts.includes(part);
     const corpus = generateCorpus({ n: options.n, tag: 'main' });
     let outboundRun: ConsumerRun | undefined;
@@ -94,6 +122,7 @@ export async function runBench(
         relayEnv: RELAY_ENV,
         ...(profileDir ? { profileDir } : {}),
         log,
+        state: options.state,
       });
       results.ceiling = figures;
       outboundRun = relayRuns[0];
@@ -133,6 +162,8 @@ export async function runBench(
       noteEmulator('backlog');
     }
   } finally {
+    if (firestore && firestoreLog) firestoreLog.usage = firestoreContext()!.usage();
+    await firestore?.stop();
     await pubsub?.close();
     await emulator?.stop();
     await slack.close();
@@ -158,13 +189,17 @@ export async function runBench(
       consumers:
         'each consumer (bare subscriber or relay) is a child process (bench/consumer-child.ts); its CPU and RSS are its own; the publisher and the stand-ins run in the bench process',
       emulator: emulatorLog,
+      ...(firestoreLog ? { firestoreEmulator: firestoreLog } : {}),
     },
     ...results,
     targets: targetsOf(results),
   };
 }
 
-/** Issue 14's targets, each a ratio or figure within this run (never asserted: the machine is shared). */
+/**
+ * Issue 14's targets (and issue 15's, for the relay on Firestore), each a ratio or figure within
+ * this run (never asserted: the machine is shared).
+ */
 export function targetsOf(r: Pick<BenchResults, 'ceiling' | 'latency' | 'backlog'>): Target[] {
   const out: Target[] = [];
   const add = (name: string, value: number, op: '≥' | '≤', target: number) =>
@@ -172,6 +207,21 @@ export function targetsOf(r: Pick<BenchResults, 'ceiling' | 'latency' | 'backlog
   if (r.ceiling) {
     add('part 1: relay / ceiling (median findings/s)', r.ceiling.ratio.median, '≥', 0.5);
     add('part 1: relay CPU s / 1,000 findings (median)', r.ceiling.relay.cpuSPer1k.median, '≤', 0.6);
+  }
+  const onFirestore = r.ceiling?.firestore;
+  if (onFirestore?.firestoreCommitsPer1k && onFirestore.firestoreWritesPer1k) {
+    add(
+      'part 1 on Firestore: commits / 1,000 findings (median)',
+      onFirestore.firestoreCommitsPer1k.median,
+      '≤',
+      10,
+    );
+    add(
+      'part 1 on Firestore: document writes / 1,000 findings (median)',
+      onFirestore.firestoreWritesPer1k.median,
+      '≤',
+      2500,
+    );
   }
   for (const run of r.latency?.runs ?? []) {
     const at = `part 2 at ${run.offeredPerS}/s, window ${run.slackWindowMs} ms`;

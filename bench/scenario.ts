@@ -6,6 +6,7 @@ import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { type PubSubNames, provisionPubSub } from '../src/pubsub/provision.js';
 import type { GitHubStandIn } from '../test/support/github-stand-in.js';
 import type { SlackStandIn } from '../test/support/slack-stand-in.js';
+import type { BenchState } from './args.js';
 import { BENCH_ALLOWLIST } from './corpus.js';
 
 export const BENCH_PROJECT = 'finding-relay-bench';
@@ -23,7 +24,17 @@ export interface BenchContext {
   readonly runDir: string;
   /** Each scenario's state file and ledger go into a fresh directory under this. */
   readonly storeRoot: string;
+  /** The Firestore emulator of `--state firestore` runs: its host, and its CPU and memory so far. */
+  readonly firestore?: {
+    readonly host: string;
+    readonly usage: () => { rssMb: number; cpuS: number };
+  };
 }
+
+/** Where a relay scenario keeps its state: a fresh sqlite file, or a fresh project on the Firestore emulator. */
+export type ScenarioState =
+  | { readonly backend: 'sqlite'; readonly file: string }
+  | { readonly backend: 'firestore'; readonly host: string; readonly projectId: string };
 
 /** One consumer run: its own topic and subscriptions, its own empty state and ledger, its environment. */
 export interface Scenario {
@@ -32,7 +43,9 @@ export interface Scenario {
   readonly topic: Topic;
   /** The scenario's directory: `state.db` (STATE_URI) and `storage/` (STORAGE_URI, the ledger). */
   readonly storeDir: string;
+  /** The sqlite file STATE_URI would name (present only when `state` is sqlite). */
   readonly stateFile: string;
+  readonly state: ScenarioState;
   /** Where the dry-run ledger's `.jsonl` files go. */
   readonly ledgerDir: string;
   readonly logFile: string;
@@ -42,15 +55,16 @@ export interface Scenario {
 }
 
 /**
- * The relay as the brief sets it: staging, its state in a fresh sqlite file (STATE_URI), Slack
- * ENABLED (SLACK_ENABLE_STAGING) to the stand-in, GitHub DRY_RUN (staging without
- * GITHUB_ENABLE_STAGING) into a plain-file ledger (STORAGE_URI), dedupe on (defaults),
- * production provisioning (5 delivery attempts, 10–600 s backoff) and logs at `info`.
+ * The relay as the brief sets it: staging, its state in a fresh sqlite file or a fresh project on
+ * the Firestore emulator (STATE_URI), Slack ENABLED (SLACK_ENABLE_STAGING) to the stand-in, GitHub
+ * DRY_RUN (staging without GITHUB_ENABLE_STAGING) into a plain-file ledger (STORAGE_URI), dedupe
+ * on (defaults), production provisioning (5 delivery attempts, 10–600 s backoff) and logs at `info`.
  */
 export async function createScenario(
   ctx: BenchContext,
   label: string,
   overrides: Record<string, string> = {},
+  backend: BenchState = 'sqlite',
 ): Promise<Scenario> {
   const base = `bench-${label}-${randomUUID().slice(0, 8)}`;
   const names: PubSubNames = {
@@ -64,6 +78,12 @@ export async function createScenario(
   const stateFile = join(storeDir, 'state.db');
   const storageDir = join(storeDir, 'storage');
   mkdirSync(storageDir, { recursive: true });
+  if (backend === 'firestore' && !ctx.firestore) throw new Error('no Firestore emulator for this scenario');
+  // The emulator keeps projects apart: a fresh one is an empty database.
+  const state: ScenarioState =
+    backend === 'firestore'
+      ? { backend, host: ctx.firestore!.host, projectId: `bench-${randomUUID().slice(0, 8)}` }
+      : { backend, file: stateFile };
   const env: Record<string, string> = {
     DEPLOYMENT_ENV: 'staging',
     PUBSUB_EMULATOR_HOST: ctx.emulatorHost,
@@ -72,7 +92,9 @@ export async function createScenario(
     FINDINGS_SUBSCRIPTION: names.findingsSubscription,
     DEAD_LETTER_TOPIC: names.deadLetterTopic,
     DEAD_LETTER_SUBSCRIPTION: names.deadLetterSubscription,
-    STATE_URI: `sqlite://${stateFile}`,
+    ...(state.backend === 'firestore'
+      ? { STATE_URI: `firestore://${state.projectId}/(default)`, FIRESTORE_EMULATOR_HOST: state.host }
+      : { STATE_URI: `sqlite://${stateFile}` }),
     STORAGE_URI: pathToFileURL(storageDir).href,
     SLACK_NOTIFICATIONS_ENABLED: 'true',
     SLACK_ENABLE_STAGING: 'true',
@@ -92,6 +114,7 @@ export async function createScenario(
     topic,
     storeDir,
     stateFile,
+    state,
     ledgerDir: join(storageDir, 'ledger'),
     logFile: join(ctx.runDir, `${base}.log`),
     env,
@@ -102,6 +125,12 @@ export async function createScenario(
       await topic.delete().catch(ignore);
       await ctx.pubsub.topic(names.deadLetterTopic).delete().catch(ignore);
       rmSync(storeDir, { recursive: true, force: true });
+      // The emulator's own endpoint for dropping a project's documents (they live in its memory).
+      if (state.backend === 'firestore')
+        await fetch(
+          `http://${state.host}/emulator/v1/projects/${state.projectId}/databases/(default)/documents`,
+          { method: 'DELETE', signal: AbortSignal.timeout(10_000) },
+        ).catch(ignore);
     },
   };
 }
