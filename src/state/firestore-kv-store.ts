@@ -2,7 +2,13 @@ import { FieldValue, type Firestore } from '@google-cloud/firestore';
 import type { CallRunner } from './firestore-calls.js';
 import { COLLECTIONS, expireAt, type KvDoc, kvRef } from './firestore-documents.js';
 import { assertValidKey, assertValidPrefix } from './keys.js';
-import { PreconditionFailedError, type StateStore, type StoredObject } from './store.js';
+import {
+  assertDistinctKeys,
+  type KvWrite,
+  PreconditionFailedError,
+  type StateStore,
+  type StoredObject,
+} from './store.js';
 
 /** Above every key character (keys are ASCII below `~`): `prefix + END` bounds a prefix range. */
 const END = '\u007f';
@@ -13,6 +19,8 @@ const END = '\u007f';
  * clock could have given before (microseconds since the epoch), so no generation comes back.
  */
 const TOMBSTONE_MS = 30 * 24 * 3600 * 1000;
+/** Firestore's limit of writes per commit. */
+const MAX_WRITES = 500;
 
 /**
  * The StateStore contract on `relay_kv` (the GitHub issue index): one document per key (hashed id),
@@ -28,6 +36,40 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
   });
   const live = (doc: KvDoc | undefined) => (doc && !doc.deleted ? doc : undefined);
   const asGeneration = (generation: string) => (/^\d{1,16}$/.test(generation) ? Number(generation) : -1);
+
+  const commitChunk = (writes: readonly KvWrite[], guard: Parameters<CallRunner['read']>[0]) =>
+    runner.commit(db, guard, async (batch) => {
+      const refs = writes.map((w) => kvRef(db, w.key));
+      const snaps = await db.getAll(...refs);
+      runner.read(guard, refs.length);
+      let staged = 0;
+      const result = writes.map((w, i): StoredObject | undefined => {
+        const snap = snaps[i]!;
+        const before = snap.data() as KvDoc | undefined;
+        const bytes = Buffer.from(w.data);
+        if (w.generation === undefined) {
+          if (live(before)) return undefined;
+          const generation = Math.max((before?.generation ?? 0) + 1, Date.now() * 1000);
+          if (snap.exists)
+            batch.update(
+              refs[i]!,
+              { key: w.key, data: bytes, generation, deleted: false, expireAt: FieldValue.delete() },
+              { lastUpdateTime: snap.updateTime! },
+            );
+          else
+            batch.create(refs[i]!, { key: w.key, data: bytes, generation, deleted: false } satisfies KvDoc);
+          staged += 1;
+          return stored(w.key, bytes, generation);
+        }
+        const current = live(before);
+        if (current?.generation !== asGeneration(w.generation)) return undefined;
+        const next = current.generation + 1;
+        batch.update(refs[i]!, { data: bytes, generation: next }, { lastUpdateTime: snap.updateTime! });
+        staged += 1;
+        return stored(w.key, bytes, next);
+      });
+      return { result, writes: staged };
+    });
 
   return {
     location,
@@ -96,6 +138,34 @@ export function createFirestoreKvStore(db: Firestore, runner: CallRunner, locati
           return { result: undefined, writes: 1 };
         }),
       );
+    },
+    readMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      return runner.run('readMany', async (guard) => {
+        const found = new Map<string, StoredObject>();
+        for (let at = 0; at < keys.length; at += MAX_WRITES) {
+          const chunk = keys.slice(at, at + MAX_WRITES);
+          const snaps = await db.getAll(...chunk.map((key) => kvRef(db, key)));
+          runner.read(guard, chunk.length);
+          snaps.forEach((snap, i) => {
+            const doc = live(snap.data() as KvDoc | undefined);
+            if (doc) found.set(chunk[i]!, stored(chunk[i]!, Buffer.from(doc.data), doc.generation));
+          });
+        }
+        return found;
+      });
+    },
+    writeMany: async (writes) => {
+      for (const w of writes) assertValidKey(w.key);
+      assertDistinctKeys(writes);
+      return runner.run('writeMany', async (guard) => {
+        const results: Array<StoredObject | undefined> = [];
+        // One commit per 500 writes; within one, each write is conditioned on what was read.
+        for (let at = 0; at < writes.length; at += MAX_WRITES) {
+          results.push(...(await commitChunk(writes.slice(at, at + MAX_WRITES), guard)));
+        }
+        return results;
+      });
     },
     list: async (prefix) => {
       assertValidPrefix(prefix);

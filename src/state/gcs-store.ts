@@ -1,6 +1,7 @@
 import type { File, Storage } from '@google-cloud/storage';
 import { assertValidKey, assertValidPrefix, compareKeys, isValidKey } from './keys.js';
 import {
+  oneByOne,
   PreconditionFailedError,
   type StateStore,
   type StoredObject,
@@ -91,7 +92,7 @@ export function createGcsStore({ bucket, prefix, storage }: GcsStoreOptions): St
     throw new StoreUnavailableError(`${location}: read "${key}": object kept changing`);
   };
 
-  return {
+  const singles: Omit<StateStore, 'readMany' | 'writeMany'> = {
     location,
     createIfAbsent: (key, data) => guard('createIfAbsent', key, () => save(key, data, '0')),
     read: (key) =>
@@ -126,6 +127,7 @@ export function createGcsStore({ bucket, prefix, storage }: GcsStoreOptions): St
           .sort(compareKeys);
       }),
   };
+  return { ...singles, ...oneByOne(singles) };
 }
 
 /** For `.catch`: an object's 404 becomes `value`; anything else (a missing bucket too) is rethrown. */

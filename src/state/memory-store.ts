@@ -1,5 +1,6 @@
 import { assertValidKey, assertValidPrefix, compareKeys } from './keys.js';
 import {
+  assertDistinctKeys,
   PreconditionFailedError,
   type StateStore,
   type StoredObject,
@@ -63,6 +64,28 @@ export function createMemoryStore(): MemoryStateStore {
       }),
     list: (prefix) =>
       op('list', prefix, () => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort(compareKeys)),
+    readMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      await Promise.resolve();
+      if (unavailable) throw new StoreUnavailableError('memory store: readMany failed: unavailable');
+      const found = new Map<string, StoredObject>();
+      for (const key of keys) {
+        const o = objects.get(key);
+        if (o) found.set(key, { key, data: Buffer.from(o.data), generation: String(o.generation) });
+      }
+      return found;
+    },
+    writeMany: async (writes) => {
+      for (const w of writes) assertValidKey(w.key);
+      assertDistinctKeys(writes);
+      await Promise.resolve();
+      if (unavailable) throw new StoreUnavailableError('memory store: writeMany failed: unavailable');
+      return writes.map((w) => {
+        const o = objects.get(w.key);
+        const ok = w.generation === undefined ? !o : o !== undefined && String(o.generation) === w.generation;
+        return ok ? put(w.key, w.data) : undefined;
+      });
+    },
     setUnavailable: (on) => {
       unavailable = on;
     },

@@ -16,5 +16,11 @@ export function scopeStore(store: StateStore, prefix: string): StateStore {
       inner(await store.compareAndSwap(p + key, generation, data)),
     delete: (key, generation) => store.delete(p + key, generation),
     list: async (prefix) => (await store.list(p + prefix)).map(strip),
+    readMany: async (keys) => {
+      const found = await store.readMany(keys.map((k) => p + k));
+      return new Map([...found].map(([k, o]) => [strip(k), inner(o)]));
+    },
+    writeMany: async (writes) =>
+      (await store.writeMany(writes.map((w) => ({ ...w, key: p + w.key })))).map((o) => o && inner(o)),
   };
 }

@@ -1,6 +1,6 @@
 import { assertValidKey, assertValidPrefix } from './keys.js';
 import type { SqliteConnection } from './sqlite-connection.js';
-import { PreconditionFailedError, type StateStore, type StoredObject } from './store.js';
+import { assertDistinctKeys, PreconditionFailedError, type StateStore, type StoredObject } from './store.js';
 
 /** Above every key character (keys are ASCII below `~`): `prefix + END` bounds a prefix range. */
 const END = '\u007f';
@@ -72,6 +72,38 @@ export function createSqliteKvStore(conn: SqliteConnection): StateStore {
     list: async (prefix) => {
       assertValidPrefix(prefix);
       return conn.read('list', () => (list.all(prefix, prefix + END) as { key: string }[]).map((r) => r.key));
+    },
+    readMany: async (keys) => {
+      for (const key of keys) assertValidKey(key);
+      return conn.read('readMany', () => {
+        const found = new Map<string, StoredObject>();
+        for (const key of keys) {
+          const row = select.get(key) as { data: Uint8Array; generation: number } | undefined;
+          if (row) found.set(key, stored(key, Buffer.from(row.data), row.generation));
+        }
+        return found;
+      });
+    },
+    writeMany: async (writes) => {
+      for (const w of writes) assertValidKey(w.key);
+      assertDistinctKeys(writes);
+      const rows = writes.map((w) => ({ ...w, bytes: Buffer.from(w.data) }));
+      // One transaction; a write whose precondition fails is skipped, the others commit.
+      return conn.write('writeMany', () =>
+        rows.map((w) => {
+          if (w.generation === undefined) {
+            if (select.get(w.key)) return undefined;
+            const generation = bump();
+            insert.run(w.key, w.bytes, generation);
+            return stored(w.key, w.bytes, generation);
+          }
+          const current = select.get(w.key) as { generation: number } | undefined;
+          if (current?.generation !== asGeneration(w.generation)) return undefined;
+          const next = bump();
+          swap.run(w.bytes, next, w.key, current.generation);
+          return stored(w.key, w.bytes, next);
+        }),
+      );
     },
   };
 }

@@ -58,6 +58,49 @@ export function describeStateStoreContract(
       expect(await store.read('cas/absent')).toBeUndefined();
     });
 
+    it('reads several keys at once: what exists, by key', async () => {
+      const a = await store.createIfAbsent('many/a', 'A');
+      await store.createIfAbsent('many/b', 'B');
+      await store.delete('many/b');
+      const found = await store.readMany(['many/a', 'many/b', 'many/c']);
+      expect([...found.keys()]).toEqual(['many/a']);
+      expect(found.get('many/a')).toMatchObject({ key: 'many/a', generation: a.generation });
+      expect(found.get('many/a')?.data.toString()).toBe('A');
+      expect((await store.readMany([])).size).toBe(0);
+    });
+
+    it('writes several keys in one call: each write stands alone, a failed precondition skips only it', async () => {
+      const a = await store.createIfAbsent('wm/a', 'a1');
+      const b = await store.createIfAbsent('wm/b', 'b1');
+      await store.createIfAbsent('wm/taken', 'x');
+      const results = await store.writeMany([
+        { key: 'wm/a', generation: a.generation, data: 'a2' },
+        { key: 'wm/b', generation: `${gen(b.generation) + 1000n}`, data: 'stale' },
+        { key: 'wm/new', data: 'n1' },
+        { key: 'wm/taken', data: 'lost' },
+        { key: 'wm/absent', generation: a.generation, data: 'lost' },
+      ]);
+      expect(results.map((r) => r?.key)).toEqual(['wm/a', undefined, 'wm/new', undefined, undefined]);
+      expect(gen(results[0]!.generation)).toBeGreaterThan(gen(a.generation));
+      const after = await store.readMany(['wm/a', 'wm/b', 'wm/new', 'wm/taken', 'wm/absent']);
+      expect(Object.fromEntries([...after].map(([k, o]) => [k, o.data.toString()]))).toEqual({
+        'wm/a': 'a2',
+        'wm/b': 'b1',
+        'wm/new': 'n1',
+        'wm/taken': 'x',
+      });
+      // The generations it returns are the stored ones: a swap from them succeeds.
+      await store.compareAndSwap('wm/new', results[2]!.generation, 'n2');
+      await store.delete('wm/a');
+      expect((await store.writeMany([{ key: 'wm/a', data: 'again' }]))[0]?.data.toString()).toBe('again');
+      await expect(
+        store.writeMany([
+          { key: 'wm/d', data: '1' },
+          { key: 'wm/d', data: '2' },
+        ]),
+      ).rejects.toBeInstanceOf(TypeError);
+    });
+
     it('lets exactly one of 10 concurrent swaps from one generation win', async () => {
       const base = await store.createIfAbsent('cas/race', '0');
       const results = await settle(

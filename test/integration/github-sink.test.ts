@@ -229,6 +229,8 @@ describe('GitHub sink (REAL) against the stand-in', () => {
       read: (k) => memory.read(k),
       delete: (k, g) => memory.delete(k, g),
       list: (p) => memory.list(p),
+      readMany: (keys) => memory.readMany(keys),
+      writeMany: (writes) => memory.writeMany(writes),
       // The write that records the created issue in the index fails once (GCS 503).
       compareAndSwap: async (k, g, d) => {
         if (failures === 0 && String(d).includes('"state":"open"')) {
