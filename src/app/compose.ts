@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { packageVersion } from '../cli/version.js';
 import { configSecrets } from '../config/secrets.js';
 import type { Config, ConfigResult, DeploymentEnv } from '../config/types.js';
 import type { RunningDispatcher } from '../dispatch/dispatcher.js';
@@ -73,6 +74,8 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       level: config.logLevel,
       secrets,
       pretty: config.logPretty,
+      traceProject: config.pubsub.projectId,
+      version: packageVersion(),
     });
   for (const warning of result.warnings) log.warn(warning);
   const holder = opts.holder ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -82,7 +82,11 @@ export function startRelay(parts: WorkerParts): RunningRelay {
     }));
     const run = pipeline(batch, { clock, log, signal: shutdown.signal }).catch((error: unknown) => {
       // A stage bug must not strand messages: give them back to Pub/Sub.
-      log.error({ err: parts.redact(String(error)) }, 'pipeline failed; nacking its batch');
+      // An Error keeps its stack (stack_trace, for Error Reporting); the logger redacts the line.
+      log.error(
+        { err: error instanceof Error ? error : parts.redact(String(error)) },
+        'pipeline failed; nacking its batch',
+      );
       for (const e of batch) e.message.nack();
     });
     inFlight.add(run);
@@ -106,7 +110,7 @@ export function startRelay(parts: WorkerParts): RunningRelay {
       batcher.add(message);
     },
     (error) => {
-      log.error({ err: parts.redact(error.message) }, 'subscription failed');
+      log.error({ err: error }, 'subscription failed');
       rejectFailed(error);
     },
   );
