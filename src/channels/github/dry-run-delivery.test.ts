@@ -3,8 +3,9 @@ import type { Finding } from '../../finding/schema.js';
 import { systemClock } from '../../lib/clock.js';
 import { defaultRetryPolicy } from '../../lib/retry.js';
 import { createMemoryStore } from '../../state/memory-store.js';
+import type { StateStore } from '../../state/store.js';
 import type { LedgerEntry, LedgerWriter } from '../ledger/types.js';
-import { deliverDryRun } from './dry-run-delivery.js';
+import { deliverDryRunBatch } from './dry-run-delivery.js';
 import { IssueIndex } from './issue-index.js';
 
 function finding(id: string): Finding & { repo: string } {
@@ -21,10 +22,18 @@ function finding(id: string): Finding & { repo: string } {
 }
 
 function setup() {
-  const store = createMemoryStore();
+  const memory = createMemoryStore();
+  const calls: string[] = [];
+  const store: StateStore = {
+    ...memory,
+    readMany: (keys) => (calls.push('readMany'), memory.readMany(keys)),
+    writeMany: (writes) => (calls.push('writeMany'), memory.writeMany(writes)),
+  };
   const entries: LedgerEntry[] = [];
+  let ledgerDown = false;
   const ledger: LedgerWriter = {
     append: async (entry) => {
+      if (ledgerDown) throw new Error('503 from the bucket');
       entries.push(entry);
       return `ledger/${entries.length}`;
     },
@@ -43,10 +52,20 @@ function setup() {
     index: new IssueIndex(store, 'dry-run'),
     realIndex: new IssueIndex(store, 'real'),
   };
-  return { deps, entries };
+  return {
+    deps,
+    entries,
+    calls,
+    failLedger: (on: boolean) => {
+      ledgerDown = on;
+    },
+  };
 }
 
-describe('deliverDryRun', () => {
+const deliverDryRun = async (deps: ReturnType<typeof setup>['deps'], f: Finding & { repo: string }) =>
+  (await deliverDryRunBatch(deps, [f]))[0];
+
+describe('deliverDryRunBatch', () => {
   it('records the would-be issue once and calls later findings of the fingerprint duplicates', async () => {
     const { deps, entries } = setup();
     expect(await deliverDryRun(deps, finding('e1'))).toMatchObject({ kind: 'dry-run' });
@@ -67,5 +86,44 @@ describe('deliverDryRun', () => {
     expect(await deliverDryRun(deps, finding('e1'))).toMatchObject({ kind: 'dry-run' });
     expect(entries.map((e) => [e.findingId, e.action])).toEqual([['e1', 'create-issue']]);
     expect(await deliverDryRun(deps, finding('e2'))).toEqual({ kind: 'dropped', reason: 'duplicate' });
+  });
+
+  it('a whole cycle costs one read per index and one write, whatever it holds', async () => {
+    const { deps, entries, calls } = setup();
+    const batch = [
+      finding('e1'),
+      finding('e2'),
+      { ...finding('e3'), fingerprint: 'fp-2' },
+      { ...finding('e4'), fingerprint: 'fp-2' },
+      { ...finding('e5'), fingerprint: 'fp-3', repo: 'acme/api' },
+    ];
+    const outcomes = await deliverDryRunBatch(deps, batch);
+    expect(outcomes.map((o) => o!.kind)).toEqual(['dry-run', 'dropped', 'dry-run', 'dropped', 'dry-run']);
+    expect(entries.map((e) => [e.findingId, e.action])).toEqual([
+      ['e1', 'create-issue'],
+      ['e3', 'create-issue'],
+      ['e5', 'create-issue'],
+    ]);
+    expect(calls).toEqual(['readMany', 'readMany', 'writeMany']);
+    // The index holds what the cycle planned: the next cycle counts duplicates without a record.
+    calls.length = 0;
+    expect((await deliverDryRunBatch(deps, [finding('e6')]))[0]).toEqual({
+      kind: 'dropped',
+      reason: 'duplicate',
+    });
+    expect(calls).toEqual(['readMany', 'writeMany']);
+    const entry = (await deps.index.read('acme/web', 'fp-1'))?.entry;
+    expect(entry).toMatchObject({ state: 'open', seenSinceComment: 2, findingId: 'e1' });
+  });
+
+  it('a failed ledger write leaves its group transient and its index unwritten, so a retry records it', async () => {
+    const { deps, entries, failLedger } = setup();
+    failLedger(true);
+    const [first] = await deliverDryRunBatch(deps, [finding('e1')]);
+    expect(first).toMatchObject({ kind: 'transient', cause: expect.stringMatching(/ledger write failed/) });
+    expect(await deps.index.read('acme/web', 'fp-1')).toBeUndefined();
+    failLedger(false);
+    expect((await deliverDryRunBatch(deps, [finding('e1')]))[0]).toMatchObject({ kind: 'dry-run' });
+    expect(entries).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
-import type { Finding } from '../../finding/schema.js';
 import type { LedgerEntry, LedgerRequest, LedgerWriter } from '../ledger/types.js';
-import type { Outcome } from '../types.js';
-import { type DeliverySettings, iso } from './delivery-context.js';
-import type { IndexRecord, IssueIndex } from './issue-index.js';
+import type { Outcome, RoutedFinding } from '../types.js';
+import type { DeliverySettings } from './delivery-context.js';
+import { type DryRunStep, planDryRunGroup } from './dry-run-plan.js';
+import { type IndexPair, type IssueIndex, type IssueIndexEntry, indexPairKey } from './issue-index.js';
 import { renderIssue, renderRecurrenceComment } from './render.js';
 import { commentIssueRequest, createIssueRequest, DRY_RUN_ISSUE_PLACEHOLDER } from './requests.js';
 
@@ -14,104 +14,98 @@ export interface DryRunDeps extends DeliverySettings {
   readonly realIndex: IssueIndex;
 }
 
-const MAX_ROUNDS = 8;
+type DryRunFinding = RoutedFinding & { repo: string };
+
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * One finding in dry-run: the same planning as REAL mode, but each would-be request is appended
- * to the ledger (outcome `dry-run` with the ledger key) and only the dry-run index changes. A
- * recurrence comments on the real issue number when the real index knows an open issue for the
- * fingerprint, else on DRY_RUN_ISSUE_PLACEHOLDER (the issue this dry run would have opened).
+ * One dispatcher cycle of dry-run findings: the indexes read in one call each, every (repo,
+ * fingerprint) planned in memory (planDryRunGroup), the would-be requests appended to the ledger
+ * (one object per flush), then the index changes written in ONE transaction. So a cycle costs a
+ * few state calls however many findings it holds. A group whose ledger write failed writes no
+ * index change and all its findings are transient (retried from the outbox); a crash between the
+ * ledger and the index repeats at most that cycle's records.
  */
-export async function deliverDryRun(deps: DryRunDeps, finding: Finding & { repo: string }): Promise<Outcome> {
-  const { repo, fingerprint } = finding;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const now = deps.clock.now();
-    const record = await deps.index.read(repo, fingerprint);
-    if (record) {
-      const result = await recur(deps, finding, record, now);
-      if (result) return result;
-      continue;
-    }
-    const real = (await deps.realIndex.read(repo, fingerprint))?.entry;
-    if (real?.state === 'open' && real.number !== undefined) {
-      // Continue from the real issue: its number, its window and its count.
-      await deps.index.create(repo, fingerprint, {
-        state: 'open',
-        number: real.number,
-        lastCommentAt: real.lastCommentAt,
-        seenSinceComment: real.seenSinceComment,
-        firstSeenAt: real.firstSeenAt,
+export async function deliverDryRunBatch(
+  deps: DryRunDeps,
+  findings: readonly DryRunFinding[],
+): Promise<Outcome[]> {
+  const groups = new Map<string, { pair: IndexPair; at: number[] }>();
+  findings.forEach((finding, at) => {
+    const key = indexPairKey(finding);
+    const group = groups.get(key) ?? {
+      pair: { repo: finding.repo, fingerprint: finding.fingerprint },
+      at: [],
+    };
+    group.at.push(at);
+    groups.set(key, group);
+  });
+  const pairs = [...groups.values()].map((g) => g.pair);
+  const dry = await deps.index.readMany(pairs);
+  const unopened = pairs.filter((p) => !dry.has(indexPairKey(p)));
+  const real = unopened.length === 0 ? new Map() : await deps.realIndex.readMany(unopened);
+
+  const now = deps.clock.now();
+  const outcomes: Outcome[] = new Array(findings.length);
+  const writes: Array<IndexPair & { generation?: string; entry: IssueIndexEntry }> = [];
+  await Promise.all(
+    [...groups].map(async ([key, { pair, at }]) => {
+      const members = at.map((i) => findings[i]!);
+      const plan = planDryRunGroup(
+        members.map((f) => f.id),
+        dry.get(key),
+        real.get(key)?.entry,
+        now,
+        deps.dedupeWindowMs,
+      );
+      const results = await Promise.all(members.map((f, i) => record(deps, f, plan.steps[i]!)));
+      const failed = results.find((r) => r.kind === 'transient');
+      at.forEach((findingAt, i) => {
+        outcomes[findingAt] = failed ?? results[i]!;
       });
-      continue;
-    }
-    const previous = real?.state === 'closed' ? real.number : undefined;
-    const claimed = await deps.index.create(repo, fingerprint, {
-      state: 'open',
-      lastCommentAt: iso(now),
-      seenSinceComment: 0,
-      firstSeenAt: iso(now),
-      findingId: finding.id,
-      ...(previous !== undefined ? { previous } : {}),
-    });
-    if (!claimed) continue;
-    const request = createIssueRequest(
-      repo,
-      renderIssue(finding, { label: deps.label, previousIssue: previous }),
-    );
-    const outcome = await appendToLedger(deps, finding, 'create-issue', request);
-    if (outcome.kind !== 'dry-run')
-      await deps.index.remove(repo, fingerprint, claimed.generation).catch(() => undefined);
-    return outcome;
-  }
-  return {
-    kind: 'transient',
-    cause: 'GitHub dry-run index: too many concurrent updates for this fingerprint',
-  };
+      if (!failed && plan.write) writes.push({ ...pair, ...plan.write });
+    }),
+  );
+  // Under the dispatcher's lease nobody else writes these keys; a write that still lost its
+  // precondition (a lease lost mid-cycle) leaves the other holder's entry, and the records stand.
+  if (writes.length > 0) await deps.index.writeMany(writes);
+  return outcomes;
 }
 
-async function recur(
-  deps: DryRunDeps,
-  finding: Finding & { repo: string },
-  record: IndexRecord,
-  now: number,
-): Promise<Outcome | undefined> {
-  const { repo, fingerprint } = finding;
-  const entry = record.entry;
-  if (entry.findingId === finding.id && entry.number === undefined) {
-    // This event opened the would-be issue and is back: its worker stopped between the index and
-    // the ledger write (or before recording done). Write its record rather than call it a duplicate.
-    const request = createIssueRequest(
-      repo,
-      renderIssue(finding, { label: deps.label, previousIssue: entry.previous }),
-    );
-    return appendToLedger(deps, finding, 'create-issue', request);
+async function record(deps: DryRunDeps, finding: DryRunFinding, step: DryRunStep): Promise<Outcome> {
+  switch (step.kind) {
+    case 'duplicate':
+      return { kind: 'dropped', reason: 'duplicate' };
+    case 'create':
+      return appendToLedger(
+        deps,
+        finding,
+        'create-issue',
+        createIssueRequest(
+          finding.repo,
+          renderIssue(finding, {
+            label: deps.label,
+            ...(step.previous === undefined ? {} : { previousIssue: step.previous }),
+          }),
+        ),
+      );
+    case 'comment':
+      return appendToLedger(
+        deps,
+        finding,
+        'comment-issue',
+        commentIssueRequest(
+          finding.repo,
+          step.number ?? DRY_RUN_ISSUE_PLACEHOLDER,
+          renderRecurrenceComment(step.count, step.since, finding),
+        ),
+      );
   }
-  if (now - Date.parse(entry.lastCommentAt) < deps.dedupeWindowMs) {
-    const counted = await deps.index.replace(repo, fingerprint, record.generation, {
-      ...entry,
-      seenSinceComment: entry.seenSinceComment + 1,
-    });
-    return counted ? { kind: 'dropped', reason: 'duplicate' } : undefined;
-  }
-  const claimed = await deps.index.replace(repo, fingerprint, record.generation, {
-    ...entry,
-    lastCommentAt: iso(now),
-    seenSinceComment: 0,
-  });
-  if (!claimed) return undefined;
-  const body = renderRecurrenceComment(entry.seenSinceComment + 1, entry.lastCommentAt, finding);
-  const request = commentIssueRequest(repo, entry.number ?? DRY_RUN_ISSUE_PLACEHOLDER, body);
-  const outcome = await appendToLedger(deps, finding, 'comment-issue', request);
-  if (outcome.kind !== 'dry-run') {
-    await deps.index.replace(repo, fingerprint, claimed.generation, entry).catch(() => undefined);
-  }
-  return outcome;
 }
 
 async function appendToLedger(
   deps: DryRunDeps,
-  finding: Finding,
+  finding: DryRunFinding,
   action: LedgerEntry['action'],
   request: LedgerRequest,
 ): Promise<Outcome> {

@@ -6,7 +6,7 @@ import type { LedgerWriter } from '../ledger/types.js';
 import type { ChannelSink, DeliveryItem, Outcome } from '../types.js';
 import type { GitHubClient } from './client.js';
 import type { BatchScope, DeliverySettings, GitHubCallInfo, Listing } from './delivery-context.js';
-import { deliverDryRun } from './dry-run-delivery.js';
+import { deliverDryRunBatch } from './dry-run-delivery.js';
 import { IssueIndex } from './issue-index.js';
 import { deliverReal } from './real-delivery.js';
 
@@ -68,21 +68,15 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
   const dryRunIndex = new IssueIndex(deps.store, 'dry-run');
   const concurrency = Math.max(1, deps.concurrency ?? 8);
 
-  async function deliverOne(item: DeliveryItem, scope: BatchScope): Promise<Outcome> {
+  async function deliverOneReal(item: DeliveryItem, scope: BatchScope): Promise<Outcome> {
     const { finding } = item;
     if (!finding.repo) return { kind: 'dropped', reason: 'no-repo' };
     const target = { ...finding, repo: finding.repo };
     if (scope.signal.aborted) return { kind: 'transient', cause: 'GitHub delivery stopped: shutting down' };
+    if (!deps.client)
+      return { kind: 'transient', cause: 'GitHub REAL delivery without a client (no token configured)' };
+    const client = deps.client;
     try {
-      if (item.decision === 'dry-run') {
-        return await deliverDryRun(
-          { ...settings, ledger: deps.ledger, index: dryRunIndex, realIndex },
-          target,
-        );
-      }
-      if (!deps.client)
-        return { kind: 'transient', cause: 'GitHub REAL delivery without a client (no token configured)' };
-      const client = deps.client;
       // A store outage mid-delivery (an issue created, its index entry not yet written) is
       // waited out here rather than handed back: every hand-back burns a delivery attempt.
       return await untilStoreAnswers(
@@ -100,17 +94,42 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
     }
   }
 
+  /** Every dry-run item of a cycle at once: a few state calls for the whole cycle. */
+  async function deliverDryRun(
+    items: readonly DeliveryItem[],
+    outcomes: Map<DeliveryItem, Outcome>,
+    signal: AbortSignal,
+  ) {
+    const withRepo: Array<DeliveryItem & { finding: { repo: string } }> = [];
+    for (const item of items) {
+      if (signal.aborted)
+        outcomes.set(item, { kind: 'transient', cause: 'GitHub delivery stopped: shutting down' });
+      else if (item.finding.repo) withRepo.push(item as DeliveryItem & { finding: { repo: string } });
+      else outcomes.set(item, { kind: 'dropped', reason: 'no-repo' });
+    }
+    if (withRepo.length === 0) return;
+    try {
+      const results = await deliverDryRunBatch(
+        { ...settings, ledger: deps.ledger, index: dryRunIndex, realIndex },
+        withRepo.map((item) => item.finding),
+      );
+      withRepo.forEach((item, i) => outcomes.set(item, results[i]!));
+    } catch (error) {
+      for (const item of withRepo)
+        outcomes.set(item, { kind: 'transient', cause: `GitHub dry run: ${describe(error)}` });
+    }
+  }
+
   return {
     channel: 'github',
     async deliver(items, signal) {
       const outcomes = new Map<DeliveryItem, Outcome>();
+      const dryRun = items.filter((item) => item.decision === 'dry-run');
+      const dryRunDone = deliverDryRun(dryRun, outcomes, signal);
       const groups = new Map<string, DeliveryItem[]>();
       for (const item of items) {
-        const key = JSON.stringify([
-          item.decision,
-          item.finding.repo?.toLowerCase() ?? null,
-          item.finding.fingerprint,
-        ]);
+        if (item.decision === 'dry-run') continue;
+        const key = JSON.stringify([item.finding.repo?.toLowerCase() ?? null, item.finding.fingerprint]);
         const group = groups.get(key) ?? [];
         group.push(item);
         groups.set(key, group);
@@ -119,10 +138,10 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
       const queue = [...groups.values()];
       const worker = async () => {
         for (let group = queue.shift(); group; group = queue.shift()) {
-          for (const item of group) outcomes.set(item, await deliverOne(item, scope));
+          for (const item of group) outcomes.set(item, await deliverOneReal(item, scope));
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+      await Promise.all([dryRunDone, ...Array.from({ length: Math.min(concurrency, queue.length) }, worker)]);
       return outcomes;
     },
   };

@@ -66,6 +66,17 @@ export function issueIndexKey(namespace: IndexNamespace, repo: string, fingerpri
   return `github/issue-index/${namespace}/${encodeKeyPart(repo.toLowerCase())}/${encodeKeyPart(fingerprint)}`;
 }
 
+/** One (repo, fingerprint): what the index keys an issue by. */
+export interface IndexPair {
+  readonly repo: string;
+  readonly fingerprint: string;
+}
+
+/** The pair as one string (repo case-insensitive, as GitHub's names are). */
+export function indexPairKey(pair: IndexPair): string {
+  return JSON.stringify([pair.repo.toLowerCase(), pair.fingerprint]);
+}
+
 export class IssueIndex {
   constructor(
     private readonly store: StateStore,
@@ -108,6 +119,37 @@ export class IssueIndex {
       return true;
     });
     return done === true;
+  }
+
+  /** Several (repo, fingerprint) entries in one read; keyed by indexPairKey. */
+  async readMany(pairs: readonly IndexPair[]): Promise<Map<string, IndexRecord>> {
+    const keys = new Map(
+      pairs.map((p) => [issueIndexKey(this.namespace, p.repo, p.fingerprint), indexPairKey(p)]),
+    );
+    const found = await this.store.readMany([...keys.keys()]);
+    return new Map(
+      [...found].map(([key, object]) => [
+        keys.get(key)!,
+        { entry: parse(key, object.data), generation: object.generation },
+      ]),
+    );
+  }
+
+  /**
+   * Several entries written in one transaction: each created when `generation` is undefined, else
+   * replaced if still at it. False at a write's place when its precondition failed.
+   */
+  async writeMany(
+    writes: readonly (IndexPair & { generation?: string; entry: IssueIndexEntry })[],
+  ): Promise<boolean[]> {
+    const results = await this.store.writeMany(
+      writes.map((w) => ({
+        key: issueIndexKey(this.namespace, w.repo, w.fingerprint),
+        ...(w.generation === undefined ? {} : { generation: w.generation }),
+        data: JSON.stringify(w.entry),
+      })),
+    );
+    return results.map((r) => r !== undefined);
   }
 
   private async guard<T>(op: () => Promise<T>): Promise<T | undefined> {
