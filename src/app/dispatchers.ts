@@ -124,7 +124,13 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
     });
     github = githubTarget(modes.github.mode === 'REAL' ? 'REAL' : 'DRY_RUN', config.github.token);
     // GitHub's pace is its client's (GITHUB_WRITE_INTERVAL_MS); the interval only polls the outbox.
-    dispatch(github, { handle: cycle(sink), intervalMs: 200, batchSize: 200 });
+    // A dry-run cycle costs a few state calls whatever its size (one plan, one index write), so
+    // it takes more per cycle; REAL writes go out one per second anyway.
+    dispatch(github, {
+      handle: cycle(sink),
+      intervalMs: 200,
+      batchSize: modes.github.mode === 'REAL' ? 200 : 1_000,
+    });
   }
   return {
     targets: {
