@@ -217,6 +217,12 @@ variable "outbox_oldest_age_duration" {
   default     = "600s"
 }
 
+variable "managed_prometheus_sidecar_image" {
+  description = "The Managed Service for Prometheus sidecar that scrapes the worker's /metrics inside each Cloud Run instance (README.md, \"Monitoring\"). Pin a release, or better its digest."
+  type        = string
+  default     = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.9.2"
+}
+
 variable "relay_metrics_absent_for" {
   description = "Warn when no finding_relay_info sample arrived for this long (a PromQL duration: \"15m\")."
   type        = string
