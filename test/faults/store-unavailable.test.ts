@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFaultScenario, sleep } from '../support/e2e-fault-run.js';
-import { type StoppableRelay, startStoppableRelay, useFirestoreEmulator } from '../support/e2e-firestore.js';
+import {
+  FIRESTORE_GITHUB_SHARE,
+  type StoppableRelay,
+  startStoppableRelay,
+  useFirestoreEmulator,
+} from '../support/e2e-firestore.js';
 import type { Scenario, ScenarioState } from '../support/e2e-scenario.js';
 import { emulatorHost } from '../support/pubsub-fixtures.js';
+import type { Env } from '../support/relay-harness.js';
 
 /** Times (epoch ms) of intake's `queued` outcome lines in the workers' logs. */
 const queuedTimes = (s: Scenario) =>
@@ -26,6 +32,7 @@ async function storeOutage(
   state: ScenarioState,
   what: string,
   outage: (s: Scenario) => Promise<void>,
+  env: Env = {},
 ): Promise<void> {
   const { report, figures, exitCodes, scenario } = await runFaultScenario({
     name,
@@ -33,6 +40,7 @@ async function storeOutage(
     timeoutMs: 240_000,
     injectWhilePublishing: true,
     state,
+    env,
     inject: async (s) => {
       const deadline = Date.now() + 120_000;
       while (queuedTimes(s).length < 100) {
@@ -93,6 +101,8 @@ it('another process holds the sqlite write lock for 30 s: intake waits, nothing 
  *   0 lost and 0 duplicated are only meaningful with the data intact.
  * - frozen for 15 s: the emulator's processes are SIGSTOPped (connections stay open, calls hang,
  *   nothing answers) and then SIGCONTinued.
+ *
+ * Same corpus (2,000 findings); GitHub takes one repo's findings (FIRESTORE_GITHUB_SHARE).
  */
 describe('on Firestore', () => {
   const firestore = useFirestoreEmulator();
@@ -119,6 +129,7 @@ describe('on Firestore', () => {
         }
         s.markFault('end', 'any');
       },
+      FIRESTORE_GITHUB_SHARE,
     ));
 
   it('the Firestore emulator is frozen with SIGSTOP for 15 s: intake waits, nothing lost or doubled', () => {
@@ -127,15 +138,21 @@ describe('on Firestore', () => {
       throw new Error('FIRESTORE_EMULATOR_HOST names an emulator started elsewhere: it cannot be frozen');
     /** SIGSTOP/SIGCONT to the emulator's process group (the launcher script and its JVM). */
     const signal = (sig: NodeJS.Signals) => process.kill(-pid, sig);
-    return storeOutage('f9-store-frozen-firestore', firestore.state(), 'store frozen', async (s) => {
-      signal('SIGSTOP');
-      s.markFault('start', 'any');
-      try {
-        await sleep(15_000);
-      } finally {
-        signal('SIGCONT');
-      }
-      s.markFault('end', 'any');
-    });
+    return storeOutage(
+      'f9-store-frozen-firestore',
+      firestore.state(),
+      'store frozen',
+      async (s) => {
+        signal('SIGSTOP');
+        s.markFault('start', 'any');
+        try {
+          await sleep(15_000);
+        } finally {
+          signal('SIGCONT');
+        }
+        s.markFault('end', 'any');
+      },
+      FIRESTORE_GITHUB_SHARE,
+    );
   });
 });
