@@ -21,6 +21,21 @@ resource "google_cloud_run_v2_service" "worker" {
       max_instance_count = var.max_instances
     }
 
+    # The routes file (ROUTES_FILE), from its secret at a pinned version; none without one.
+    dynamic "volumes" {
+      for_each = local.routes_versions
+      content {
+        name = "routes"
+        secret {
+          secret = google_secret_manager_secret.routes.secret_id
+          items {
+            version = volumes.value
+            path    = "routes.yaml"
+          }
+        }
+      }
+    }
+
     containers {
       image = var.image
       args  = ["worker"]
@@ -73,6 +88,28 @@ resource "google_cloud_run_v2_service" "worker" {
         }
       }
 
+      # Routed webhooks (ROUTES_FILE): SLACK_WEBHOOK_URL_<NAME>, each from its own secret.
+      dynamic "env" {
+        for_each = local.slack_route_webhook_versions
+        content {
+          name = "SLACK_WEBHOOK_URL_${env.key}"
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.slack_route_webhook_url[env.key].secret_id
+              version = env.value
+            }
+          }
+        }
+      }
+
+      dynamic "volume_mounts" {
+        for_each = local.routes_versions
+        content {
+          name       = "routes"
+          mount_path = local.routes_mount_dir
+        }
+      }
+
       startup_probe {
         http_get {
           path = "/healthz"
@@ -97,6 +134,8 @@ resource "google_cloud_run_v2_service" "worker" {
   depends_on = [
     google_secret_manager_secret_iam_member.worker_slack_webhook,
     google_secret_manager_secret_iam_member.worker_github_token,
+    google_secret_manager_secret_iam_member.worker_routes,
+    google_secret_manager_secret_iam_member.worker_slack_route_webhook,
     google_pubsub_subscription_iam_member.worker_subscriber,
     google_pubsub_topic_iam_member.worker_dead_letter_publisher,
     google_storage_bucket_iam_member.worker_objects,
@@ -119,6 +158,20 @@ resource "google_cloud_run_v2_job" "check" {
       service_account = google_service_account.worker.email
       max_retries     = 0
       timeout         = "120s"
+
+      dynamic "volumes" {
+        for_each = local.routes_versions
+        content {
+          name = "routes"
+          secret {
+            secret = google_secret_manager_secret.routes.secret_id
+            items {
+              version = volumes.value
+              path    = "routes.yaml"
+            }
+          }
+        }
+      }
 
       containers {
         image = var.image
@@ -157,6 +210,27 @@ resource "google_cloud_run_v2_job" "check" {
             }
           }
         }
+
+        dynamic "env" {
+          for_each = local.slack_route_webhook_versions
+          content {
+            name = "SLACK_WEBHOOK_URL_${env.key}"
+            value_source {
+              secret_key_ref {
+                secret  = google_secret_manager_secret.slack_route_webhook_url[env.key].secret_id
+                version = env.value
+              }
+            }
+          }
+        }
+
+        dynamic "volume_mounts" {
+          for_each = local.routes_versions
+          content {
+            name       = "routes"
+            mount_path = local.routes_mount_dir
+          }
+        }
       }
     }
   }
@@ -164,5 +238,7 @@ resource "google_cloud_run_v2_job" "check" {
   depends_on = [
     google_secret_manager_secret_iam_member.worker_slack_webhook,
     google_secret_manager_secret_iam_member.worker_github_token,
+    google_secret_manager_secret_iam_member.worker_routes,
+    google_secret_manager_secret_iam_member.worker_slack_route_webhook,
   ]
 }

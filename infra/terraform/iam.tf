@@ -1,7 +1,8 @@
 # The worker's identity, with least privilege: each role on the one resource that needs it, no
 # project-wide grants. The worker pulls its subscription, publishes refused messages to the
-# dead-letter topic, reads and writes objects in its bucket, and reads its two secrets. It never
-# reads the inspect subscription (operators do, with `finding-relay dlq`).
+# dead-letter topic, reads and writes objects in its bucket, and reads its secrets (the Slack
+# webhook, the GitHub token, the routes file and each routed webhook). It never reads the inspect
+# subscription (operators do, with `finding-relay dlq`).
 
 resource "google_service_account" "worker" {
   account_id   = "finding-relay-${var.environment}"
@@ -39,6 +40,20 @@ resource "google_secret_manager_secret_iam_member" "worker_slack_webhook" {
 
 resource "google_secret_manager_secret_iam_member" "worker_github_token" {
   secret_id = google_secret_manager_secret.github_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.worker_member
+}
+
+resource "google_secret_manager_secret_iam_member" "worker_routes" {
+  secret_id = google_secret_manager_secret.routes.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.worker_member
+}
+
+# One grant per routed webhook secret, each on that secret only.
+resource "google_secret_manager_secret_iam_member" "worker_slack_route_webhook" {
+  for_each  = google_secret_manager_secret.slack_route_webhook_url
+  secret_id = each.value.id
   role      = "roles/secretmanager.secretAccessor"
   member    = local.worker_member
 }

@@ -43,6 +43,7 @@ locals {
     GITHUB_API_URL                = var.github_api_url
     GITHUB_MIN_SEVERITY           = var.github_min_severity
     DEDUPE_WINDOW_S               = tostring(var.dedupe_window_s)
+    ROUTES_FILE                   = local.routes_file
   }
 
   # Unset optional values are left out rather than passed as empty strings.
@@ -51,4 +52,12 @@ locals {
   # Secret Manager versions to mount: an empty list mounts nothing (see secrets.tf).
   slack_webhook_versions = var.slack_webhook_secret_version == null ? [] : [var.slack_webhook_secret_version]
   github_token_versions  = var.github_token_secret_version == null ? [] : [var.github_token_secret_version]
+
+  # ROUTES_FILE: the routes secret mounted as a file (cloud_run.tf); unset without a version.
+  routes_mount_dir = "/etc/finding-relay/routes"
+  routes_versions  = var.routes_secret_version == null ? [] : [var.routes_secret_version]
+  routes_file      = var.routes_secret_version == null ? null : "${local.routes_mount_dir}/routes.yaml"
+
+  # Routed webhooks with a version to mount as SLACK_WEBHOOK_URL_<NAME> (null: secret created only).
+  slack_route_webhook_versions = { for name, version in var.slack_route_webhooks : name => version if version != null }
 }

@@ -27,6 +27,10 @@ output "secrets" {
   value = {
     slack_webhook_url = google_secret_manager_secret.slack_webhook_url.secret_id
     github_token      = google_secret_manager_secret.github_token.secret_id
+    routes            = google_secret_manager_secret.routes.secret_id
+    slack_route_webhook_urls = {
+      for name, secret in google_secret_manager_secret.slack_route_webhook_url : name => secret.secret_id
+    }
   }
 }
 

@@ -20,3 +20,31 @@ resource "google_secret_manager_secret" "github_token" {
   }
   depends_on = [google_project_service.apis]
 }
+
+# Routed Slack webhooks (ROUTES_FILE, CONTRACT §7): one secret per name in slack_route_webhooks,
+# finding-relay-ENV-slack-webhook-url-<name in lower case>, mounted as SLACK_WEBHOOK_URL_<NAME>
+# (cloud_run.tf). Containers only, as above; the URL is added out of band:
+#   printf %s "$WEBHOOK_URL" | gcloud secrets versions add finding-relay-ENV-slack-webhook-url-security --data-file=-
+resource "google_secret_manager_secret" "slack_route_webhook_url" {
+  for_each  = toset(keys(var.slack_route_webhooks))
+  secret_id = "finding-relay-${var.environment}-slack-webhook-url-${lower(each.key)}"
+  labels    = local.labels
+  replication {
+    auto {}
+  }
+  depends_on = [google_project_service.apis]
+}
+
+# The routes file itself (ROUTES_FILE). It holds no secret (routes name their webhooks; the URLs
+# are the secrets above), but Secret Manager is how Cloud Run mounts a file, and a pinned version
+# gives routes the same reviewed rollout and rollback as the secrets:
+#   gcloud secrets versions add finding-relay-ENV-routes --data-file=routes.yaml
+# then set routes_secret_version; the worker reads it at /etc/finding-relay/routes/routes.yaml.
+resource "google_secret_manager_secret" "routes" {
+  secret_id = "finding-relay-${var.environment}-routes"
+  labels    = local.labels
+  replication {
+    auto {}
+  }
+  depends_on = [google_project_service.apis]
+}

@@ -218,6 +218,28 @@ variable "github_token_secret_version" {
   default     = null
 }
 
+# --- Routes (ROUTES_FILE, CONTRACT §7; docs/runbook.md, "Routes") ------------------------------
+
+variable "routes_secret_version" {
+  description = "Version of the routes secret (finding-relay-ENV-routes: the routes file, YAML or JSON) to mount as ROUTES_FILE (e.g. \"1\"); null = no ROUTES_FILE, every finding follows the default."
+  type        = string
+  default     = null
+}
+
+variable "slack_route_webhooks" {
+  description = "Routed Slack webhooks: NAME (as the routes file writes it) => version of the secret finding-relay-ENV-slack-webhook-url-<name> to mount as SLACK_WEBHOOK_URL_<NAME> (e.g. \"1\"), or null to create the secret without mounting it yet. Names and versions only: a URL never goes through Terraform."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for name in keys(var.slack_route_webhooks) : can(regex("^[A-Z][A-Z0-9_]{0,62}$", name))])
+    error_message = "slack_route_webhooks keys are webhook names as in the routes file: an upper-case letter, then up to 62 upper-case letters, digits or '_'."
+  }
+  validation {
+    condition     = alltrue([for version in values(var.slack_route_webhooks) : version == null || can(regex("^([0-9]+|latest)$", version))])
+    error_message = "slack_route_webhooks values are Secret Manager version numbers (or \"latest\") or null, never a webhook URL: add the URL with gcloud secrets versions add."
+  }
+}
+
 # --- Tuning ----------------------------------------------------------------------------------
 
 variable "slack_env_label" {

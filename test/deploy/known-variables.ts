@@ -1,4 +1,5 @@
 import { INVENTORY } from '../../src/config/inventory.js';
+import { WEBHOOK_NAME, webhookSecretName } from '../../src/config/routes-file.js';
 
 /**
  * Variables outside the inventory that finding-relay or its libraries honour: the Cloud Storage
@@ -25,7 +26,16 @@ export const SECRET_VARIABLES: readonly string[] = INVENTORY.filter((spec) => sp
   (spec) => spec.name,
 );
 
+/**
+ * SLACK_WEBHOOK_URL_<NAME>: a routed webhook's secret (CONTRACT §7), read for each webhook the
+ * routes file names. A secret like SLACK_WEBHOOK_URL: never a plain value in deployment files.
+ */
+export function isRoutedWebhookSecret(name: string): boolean {
+  const prefix = webhookSecretName('');
+  return name.startsWith(prefix) && WEBHOOK_NAME.test(name.slice(prefix.length));
+}
+
 export function unknownVariables(names: Iterable<string>, alsoAllowed: Iterable<string> = []): string[] {
   const allowed = new Set([...KNOWN_VARIABLES, ...alsoAllowed]);
-  return [...names].filter((name) => !allowed.has(name)).sort();
+  return [...names].filter((name) => !allowed.has(name) && !isRoutedWebhookSecret(name)).sort();
 }

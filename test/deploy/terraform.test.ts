@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WEBHOOK_NAME, webhookSecretName } from '../../src/config/routes-file.js';
 import { EXPIRING_COLLECTIONS } from '../../src/state/firestore-documents.js';
-import { SECRET_VARIABLES, unknownVariables } from './known-variables.js';
+import { isRoutedWebhookSecret, SECRET_VARIABLES, unknownVariables } from './known-variables.js';
 import {
   type Body,
   block,
@@ -141,6 +142,8 @@ describe('terraform: secrets only from Secret Manager', () => {
 
   it('no secret is in the plain worker environment', () => {
     for (const name of SECRET_VARIABLES) expect(workerEnv).not.toHaveProperty(name);
+    expect(Object.keys(workerEnv).filter(isRoutedWebhookSecret)).toEqual([]);
+    expect(isRoutedWebhookSecret('SLACK_WEBHOOK_URL_SECURITY')).toBe(true);
   });
 
   it.each([
@@ -163,10 +166,139 @@ describe('terraform: secrets only from Secret Manager', () => {
 
   it('no secret value passes through Terraform: no secret version resource, no secret-valued variable', () => {
     expect(tf.resources.google_secret_manager_secret_version).toBeUndefined();
+    expect(tf.data.google_secret_manager_secret_version).toBeUndefined();
+    // slack_route_webhooks holds webhook names and version numbers only: its validations refuse a URL.
     const suspicious = Object.keys(tf.variables).filter(
-      (name) => /webhook|token|secret/.test(name) && !name.endsWith('_secret_version'),
+      (name) =>
+        /webhook|token|secret/.test(name) &&
+        !name.endsWith('_secret_version') &&
+        name !== 'slack_route_webhooks',
     );
     expect(suspicious).toEqual([]);
+  });
+
+  it('no secret value is written in the .tf files: no webhook URL, token or secret_data', () => {
+    for (const shape of [
+      /hooks\.slack\.com/i,
+      /https?:\/\/[^"\s]*\/services\//i,
+      /xox[abposr]-/,
+      /\bgh[pousr]_[A-Za-z0-9]/,
+      /github_pat_/,
+      /\bsecret_data\b/,
+      /-----BEGIN/,
+    ])
+      expect(tf.text, String(shape)).not.toMatch(shape);
+  });
+});
+
+describe('terraform: routes (CONTRACT §7): routed webhook secrets and the routes file', () => {
+  const routedSecret = hcl('google_secret_manager_secret.slack_route_webhook_url[env.key].secret_id');
+
+  it('slack_route_webhooks maps webhook names (as the routes file validates them) to versions, empty by default', () => {
+    const variable = tf.variables.slack_route_webhooks!;
+    expect(variable).toMatchObject({ type: hcl('map(string)'), default: {} });
+    const conditions = (variable.validation as Body[]).map((v) => String(v.condition));
+    // the same name rule as src/config/routes-file.ts, so a name Terraform accepts is one a route can use
+    expect(
+      conditions.some(
+        (c) => c.includes('keys(var.slack_route_webhooks)') && c.includes(`"${WEBHOOK_NAME.source}"`),
+      ),
+    ).toBe(true);
+    // values are versions or null: a URL pasted there is refused before any plan
+    expect(
+      conditions.some(
+        (c) =>
+          c.includes('values(var.slack_route_webhooks)') &&
+          c.includes('version == null') &&
+          c.includes('[0-9]+|latest'),
+      ),
+    ).toBe(true);
+  });
+
+  it('one Secret Manager secret per routed webhook, finding-relay-ENV-slack-webhook-url-<name>', () => {
+    const secret = tf.resources.google_secret_manager_secret!.slack_route_webhook_url!;
+    expect(secret.for_each).toBe(hcl('toset(keys(var.slack_route_webhooks))'));
+    expect(secret.secret_id).toBe(
+      `finding-relay-${hcl('var.environment')}-slack-webhook-url-${hcl('lower(each.key)')}`,
+    );
+    expect(block(secret, 'replication')).toHaveProperty('auto');
+  });
+
+  it("the worker's service account may read each routed webhook secret and the routes secret, nothing more", () => {
+    const grants = tf.resources.google_secret_manager_secret_iam_member!;
+    expect(grants.worker_slack_route_webhook).toEqual({
+      for_each: hcl('google_secret_manager_secret.slack_route_webhook_url'),
+      secret_id: hcl('each.value.id'),
+      role: 'roles/secretmanager.secretAccessor',
+      member: hcl('local.worker_member'),
+    });
+    expect(grants.worker_routes).toEqual({
+      secret_id: hcl('google_secret_manager_secret.routes.id'),
+      role: 'roles/secretmanager.secretAccessor',
+      member: hcl('local.worker_member'),
+    });
+  });
+
+  it.each([
+    ['service', serviceContainer, () => service],
+    ['check job', jobContainer, () => job],
+  ])(
+    'the %s gets SLACK_WEBHOOK_URL_<NAME> from each mounted secret (never a plain value) and the grants first',
+    (_, container, resource) => {
+      const routed = containerEnv(container()).filter(
+        (e) => e.forEach === hcl('local.slack_route_webhook_versions'),
+      );
+      expect(routed).toHaveLength(1);
+      const { body } = routed[0]!;
+      expect(body.name).toBe(webhookSecretName(hcl('env.key')));
+      expect(body).not.toHaveProperty('value');
+      expect(block(body, 'value_source', 'secret_key_ref')).toEqual({
+        secret: routedSecret,
+        version: hcl('env.value'),
+      });
+      expect(resource().depends_on).toEqual(
+        expect.arrayContaining([
+          hcl('google_secret_manager_secret_iam_member.worker_slack_route_webhook'),
+          hcl('google_secret_manager_secret_iam_member.worker_routes'),
+        ]),
+      );
+    },
+  );
+
+  it('only routed webhooks with a version are mounted (null: the secret exists, nothing is mounted yet)', () => {
+    expect(tf.locals.slack_route_webhook_versions).toBe(
+      hcl('{ for name, version in var.slack_route_webhooks : name => version if version != null }'),
+    );
+  });
+
+  it('ROUTES_FILE is the routes secret mounted as a file at a pinned version, in the service and the check job; unset without a version', () => {
+    expect(tf.resources.google_secret_manager_secret!.routes!.secret_id).toBe(
+      `finding-relay-${hcl('var.environment')}-routes`,
+    );
+    expect(tf.variables.routes_secret_version).toMatchObject({ type: hcl('string'), default: null });
+    expect(workerEnv.ROUTES_FILE).toBe(hcl('local.routes_file'));
+    expect(String(tf.locals.routes_file)).toContain('var.routes_secret_version == null ? null');
+    expect(String(tf.locals.routes_file)).toContain(`${hcl('local.routes_mount_dir')}/routes.yaml`);
+    expect(tf.locals.routes_versions).toBe(
+      hcl('var.routes_secret_version == null ? [] : [var.routes_secret_version]'),
+    );
+    for (const [template, container] of [
+      [block(service, 'template'), serviceContainer()],
+      [block(job, 'template', 'template'), jobContainer()],
+    ] as const) {
+      const volume = ((template.dynamic as Body).volumes as Body[])[0]!;
+      expect(volume.for_each).toBe(hcl('local.routes_versions'));
+      const content = block(volume, 'content');
+      expect(content.name).toBe('routes');
+      expect(block(content, 'secret').secret).toBe(hcl('google_secret_manager_secret.routes.secret_id'));
+      expect(block(content, 'secret', 'items')).toEqual({
+        version: hcl('volumes.value'),
+        path: 'routes.yaml',
+      });
+      const mount = ((container.dynamic as Body).volume_mounts as Body[])[0]!;
+      expect(mount.for_each).toBe(hcl('local.routes_versions'));
+      expect(block(mount, 'content')).toEqual({ name: 'routes', mount_path: hcl('local.routes_mount_dir') });
+    }
   });
 });
 
@@ -271,7 +403,7 @@ describe('terraform: least privilege and the bucket', () => {
     );
   });
 
-  it("the worker's account holds exactly its six grants, each on one resource", () => {
+  it("the worker's account holds exactly its grants, each on one resource", () => {
     const grants: string[] = [];
     for (const [type, byName] of Object.entries(tf.resources)) {
       if (!type.endsWith('_iam_member')) continue;
@@ -293,6 +425,9 @@ describe('terraform: least privilege and the bucket', () => {
         `roles/storage.objectAdmin on ${hcl('google_storage_bucket.state.name')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.slack_webhook_url.id')}`,
         `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.github_token.id')}`,
+        `roles/secretmanager.secretAccessor on ${hcl('google_secret_manager_secret.routes.id')}`,
+        // one per routed webhook secret (for_each over them)
+        `roles/secretmanager.secretAccessor on ${hcl('each.value.id')}`,
         `roles/datastore.user on resource.name == "projects/${hcl('var.project_id')}/databases/${hcl('google_firestore_database.state.name')}"`,
       ].sort(),
     );
@@ -339,10 +474,17 @@ describe('terraform: per-environment tfvars', () => {
 
   it.each(ENVIRONMENTS)('%s.tfvars carries no secret value', async (environment) => {
     const vars = await loadTfvars(environment);
+    const isVersion = (value: unknown) => value === null || /^(\d+|latest)$/.test(String(value));
     for (const [name, value] of Object.entries(vars)) {
-      if (/token|webhook|secret/.test(name)) {
+      if (name === 'slack_route_webhooks') {
+        // webhook names => secret versions
+        for (const [webhook, version] of Object.entries(value as Record<string, unknown>)) {
+          expect(webhook).toMatch(WEBHOOK_NAME);
+          expect(isVersion(version), `${name}.${webhook}=${version}`).toBe(true);
+        }
+      } else if (/token|webhook|secret/.test(name)) {
         expect(name).toMatch(/_secret_version$/);
-        expect(value === null || /^(\d+|latest)$/.test(String(value)), `${name}=${value}`).toBe(true);
+        expect(isVersion(value), `${name}=${value}`).toBe(true);
       }
     }
   });

@@ -15,5 +15,11 @@ github_repo_allowlist         = []
 slack_webhook_secret_version = null
 github_token_secret_version  = null
 
+# Routes (docs/runbook.md, "Routes"): the routes file's secret version (null = no ROUTES_FILE) and
+# the routed webhooks, NAME = secret version to mount (null = secret created, not mounted yet),
+# e.g. { SECURITY = "1" }. Routes never open what the flags above keep closed.
+routes_secret_version = null
+slack_route_webhooks  = {}
+
 min_instances = 1
 max_instances = 2
