@@ -73,6 +73,8 @@ export function firestoreEmulatorClient(host: string, projectId: string): Firest
     host,
     ssl: false,
     customHeaders: { Authorization: 'Bearer owner' },
+    // Told its universe, the client asks no metadata server for it (and warns of nothing).
+    universeDomain: 'googleapis.com',
     ignoreUndefinedProperties: true,
   });
 }

@@ -33,7 +33,7 @@ export interface StateBackend {
 const ENQUEUER = `
 const [uri, mod, keys, batch, first] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
 const { openRelayState } = await import(mod);
-const state = await openRelayState(uri, { cwd: process.cwd() });
+const state = await openRelayState(uri, { cwd: process.cwd(), env: process.env });
 process.stdout.write('ready\\n');
 await new Promise((go) => process.stdin.once('data', go));
 let last = performance.now();
@@ -75,7 +75,7 @@ process.exit(0);
 const DISPATCHER = `
 const [uri, mod, holder, ttl, giveUp, once] = process.argv.slice(1);
 const { openRelayState } = await import(mod);
-const state = await openRelayState(uri, { cwd: process.cwd() });
+const state = await openRelayState(uri, { cwd: process.cwd(), env: process.env });
 const lease = { name: 'L', holder, ttlMs: Number(ttl) };
 setTimeout(() => process.exit(0), Number(giveUp)).unref();
 process.stdout.write('ready\\n');
