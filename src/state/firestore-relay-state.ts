@@ -160,12 +160,33 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
     takeDue: (lease, target, limit, now) =>
       runner.run('takeDue', async (guard) => {
         const ref = leaseRef(db, lease.name);
+        const read = async () =>
+          limit <= 0
+            ? []
+            : (await queried(guard, dueQuery(target, now, limit))).docs.map((d) =>
+                toEntry(d.data() as DeliveryDoc),
+              );
+        // The usual holder renews and reads at once (the entries are only returned if the lease is
+        // still ours); anyone else reads only once it holds the lease.
+        const early = holding.has(lease.name) ? read() : undefined;
+        early?.catch(() => undefined);
         const take = runner.commit(db, guard, async (batch) => {
           const snap = await ref.get();
           runner.read(guard, 1);
           const held = snap.data() as LeaseDoc | undefined;
           if (held && held.holder !== lease.holder && held.expiresAt > now)
             return { result: false, writes: 0 };
+          // An idle poll of a fresh lease writes nothing: a dispatcher polls several times a second
+          // and a renewal per poll would be most of an idle worker's Firestore bill. A poll that
+          // takes entries (or a renewal, limit 0) always renews, so a cycle starts on a full lease.
+          if (
+            held?.holder === lease.holder &&
+            held.expiresAt - now > (lease.ttlMs * 2) / 3 &&
+            early !== undefined &&
+            limit > 0 &&
+            (await early.catch(() => [undefined])).length === 0
+          )
+            return { result: true, writes: 0 };
           const expiresAt = now + lease.ttlMs;
           const doc: LeaseDoc = {
             name: lease.name,
@@ -177,16 +198,6 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
           else batch.create(ref, doc);
           return { result: true, writes: 1 };
         });
-        const read = async () =>
-          limit <= 0
-            ? []
-            : (await queried(guard, dueQuery(target, now, limit))).docs.map((d) =>
-                toEntry(d.data() as DeliveryDoc),
-              );
-        // The usual holder renews and reads at once (the entries are only returned if the lease is
-        // still ours); anyone else reads only once it holds the lease.
-        const early = holding.has(lease.name) ? read() : undefined;
-        early?.catch(() => undefined);
         const leased = await take;
         if (leased) holding.add(lease.name);
         else holding.delete(lease.name);

@@ -179,12 +179,13 @@ describe('firestore io counts', () => {
       })),
       3,
     );
-    // An empty query is billed one read.
+    // An empty query is billed one read; an idle poll of a lease with more than two thirds left
+    // reads the lease and writes nothing (no commit).
     const empty = await state.takeDue({ name: 'L', holder: 'w', ttlMs: 30_000 }, 'slack:hook', 100, 4);
-    expect(empty.entries).toEqual([]);
+    expect(empty).toEqual({ leased: true, entries: [] });
 
     const mine = { ...state.io };
-    expect(mine).toEqual({ commits: 4, writes: 22 + 1 + 11 + 1, retries: 0, reads: 20 + 11 + 10 + 2 });
+    expect(mine).toEqual({ commits: 3, writes: 22 + 1 + 11, retries: 0, reads: 20 + 11 + 10 + 2 });
     // The process-wide counts (what the bench reads from the relay's process) saw the same calls.
     const after = firestoreIoByOp();
     expect(minus(after.enqueue!, opBefore('enqueue'))).toEqual({
@@ -194,8 +195,8 @@ describe('firestore io counts', () => {
       reads: 20,
     });
     expect(minus(after.takeDue!, opBefore('takeDue'))).toEqual({
-      commits: 2,
-      writes: 2,
+      commits: 1,
+      writes: 1,
       retries: 0,
       reads: 13,
     });
@@ -205,6 +206,19 @@ describe('firestore io counts', () => {
       retries: 0,
       reads: 10,
     });
+    // Once a third of the lease has passed, an idle poll renews it (one write), and it still holds.
+    const stale = await state.takeDue(
+      { name: 'L', holder: 'w', ttlMs: 30_000 },
+      'slack:hook',
+      100,
+      2 + 10_001,
+    );
+    expect(stale).toEqual({ leased: true, entries: [] });
+    expect(state.io.commits - mine.commits).toBe(1);
+    expect(
+      (await state.takeDue({ name: 'L', holder: 'other', ttlMs: 30_000 }, 'slack:hook', 100, 2 + 30_001))
+        .leased,
+    ).toBe(false);
     // A copy: changing it changes nothing.
     after.enqueue!.commits = -1;
     expect(firestoreIoByOp().enqueue!.commits).toBeGreaterThan(0);
