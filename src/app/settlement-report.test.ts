@@ -7,7 +7,7 @@ import { RelayMetrics } from '../observability/metrics.js';
 import { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { inboundMessage } from '../pipeline/test-envelope.js';
 import type { Envelope } from '../pipeline/types.js';
-import { recordSettlement } from './settlement-report.js';
+import { describeSettlement, recordSettlement } from './settlement-report.js';
 
 const clock: Clock = { now: () => 2_500, sleep: async () => undefined };
 
@@ -77,6 +77,21 @@ describe('recordSettlement', () => {
       kind: 'dry-run',
       ledgerKey: 'ledger/dev/x.jsonl',
     });
+  });
+
+  it('names the route that decided a channel, in the log line and the one-line summary', () => {
+    const { lines, deps } = setup();
+    const e = envelope(valid);
+    e.decisions.set('slack', { do: 'drop', reason: 'mode-disabled', route: 'licences' });
+    e.outcomes.set('slack', { kind: 'dropped', reason: 'mode-disabled', route: 'licences' });
+    e.decisions.set('github', { do: 'dry-run' });
+    e.outcomes.set('github', { kind: 'queued' });
+    recordSettlement(e, { kind: 'ack' }, deps);
+    expect(lines[0]).toMatchObject({ channel: 'slack', route: 'licences' });
+    expect(lines[1]).not.toHaveProperty('route');
+    expect(describeSettlement(e, { kind: 'ack' })).toBe(
+      'f-1: slack=dropped(mode-disabled route licences) github=queued → ack',
+    );
   });
 
   it('logs a failure as a warning with its cause, and the nack that follows', () => {

@@ -19,7 +19,7 @@ export function describeSettlement(envelope: Envelope, settlement: Settlement): 
     if (!o) return `${c}=—`;
     const extra =
       o.kind === 'dropped'
-        ? `(${o.reason}${o.silenceId ? ` ${o.silenceId}` : ''})`
+        ? `(${o.reason}${o.silenceId ? ` ${o.silenceId}` : ''}${o.route ? ` route ${o.route}` : ''})`
         : o.kind === 'permanent'
           ? `(${o.reason})`
           : '';
@@ -67,6 +67,8 @@ export function recordSettlement(
         outcome: outcome.kind,
         reason: 'reason' in outcome ? outcome.reason : undefined,
         silenceId: outcome.kind === 'dropped' ? outcome.silenceId : undefined,
+        // The route that decided the channel (CONTRACT §7); absent: the default.
+        route: envelope.decisions.get(channel)?.route,
         cause: 'cause' in outcome ? redact(outcome.cause) : undefined,
         ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
         latencyMs: Math.round(latencyS * 1000),
