@@ -88,7 +88,7 @@ export function firestoreDeliverySource(firestore: Firestore): DeliverySource {
  * Follows the relay's deliveries (the outbox and the done records) as a run goes, read straight
  * from the store the workers share. A row is one (event id, channel): queued in the outbox, done
  * with its outcome, or dead-lettered. With `minIntervalMs`, a refresh within that time of the last
- * read answers from it (a Firestore read of every row is not free for the emulator the workers use).
+ * read answers from it (a Firestore read of every row is not free, for this process or the emulator).
  */
 export class DeliveryRecords {
   /** Final rows (done or dead-lettered), by `id\nchannel`. */
