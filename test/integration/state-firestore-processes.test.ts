@@ -56,5 +56,7 @@ describeStateProcesses(
       };
     },
   },
-  { timeoutMs: 120_000 },
+  // An emulator round trip is 10–100× a sqlite one, more on a loaded machine: a renewal every
+  // 750 ms (not 250) keeps a live holder's lease safe from a slow call.
+  { timeoutMs: 120_000, leaseTtlMs: 3_000 },
 );

@@ -34,6 +34,8 @@ const ENQUEUER = `
 const [uri, mod, keys, batch, first] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
 const { openRelayState } = await import(mod);
 const state = await openRelayState(uri, { cwd: process.cwd(), env: process.env });
+// One call before the clock starts: a Firestore client loads its gRPC stack on its first call.
+await state.outboxStats();
 process.stdout.write('ready\\n');
 await new Promise((go) => process.stdin.once('data', go));
 let last = performance.now();
@@ -137,7 +139,14 @@ function startChild(script: string, args: string[], env: Record<string, string>)
  * key won by exactly one), and a SIGKILLed dispatcher's lease taken over by another process once
  * its ttl has passed. Figures are printed as `[<backend> 4 processes]` and `[<backend> lease]`.
  */
-export function describeStateProcesses(backend: StateBackend, opts: { timeoutMs?: number } = {}): void {
+export function describeStateProcesses(
+  backend: StateBackend,
+  opts: {
+    timeoutMs?: number;
+    /** The lease's ttl in the takeover test (renewed every quarter of it); default 1 s. */
+    leaseTtlMs?: number;
+  } = {},
+): void {
   afterEach(() => {
     for (const child of children.splice(0))
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -181,7 +190,7 @@ export function describeStateProcesses(backend: StateBackend, opts: { timeoutMs?
       async () => {
         const shared = await backend.fresh();
         await (await shared.open()).close();
-        const ttl = 1000;
+        const ttl = opts.leaseTtlMs ?? 1000;
         const holder = startChild(DISPATCHER, [shared.uri, openModule, 'a', `${ttl}`, '30000'], shared.env);
         await holder.line(/^leased /);
         const taker = startChild(
