@@ -66,7 +66,16 @@ describe('inventory', () => {
   it('is keyed by name and grouped by concern', () => {
     for (const [key, spec] of Object.entries(VARIABLES)) expect(spec.name).toBe(key);
     const concerns = INVENTORY.map((spec) => spec.concern).filter((c, i, all) => c !== all[i - 1]);
-    expect(concerns).toEqual(['environment', 'slack', 'github', 'routes', 'storage', 'state', 'pubsub', 'worker']);
+    expect(concerns).toEqual([
+      'environment',
+      'slack',
+      'github',
+      'routes',
+      'storage',
+      'state',
+      'pubsub',
+      'worker',
+    ]);
   });
 
   it('marks exactly the webhook URL and the token as secrets', () => {

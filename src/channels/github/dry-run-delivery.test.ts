@@ -26,8 +26,14 @@ function setup() {
   const calls: string[] = [];
   const store: StateStore = {
     ...memory,
-    readMany: (keys) => (calls.push('readMany'), memory.readMany(keys)),
-    writeMany: (writes) => (calls.push('writeMany'), memory.writeMany(writes)),
+    readMany: (keys) => {
+      calls.push('readMany');
+      return memory.readMany(keys);
+    },
+    writeMany: (writes) => {
+      calls.push('writeMany');
+      return memory.writeMany(writes);
+    },
   };
   const entries: LedgerEntry[] = [];
   let ledgerDown = false;

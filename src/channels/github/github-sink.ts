@@ -113,7 +113,9 @@ export function createGitHubSink(deps: GitHubSinkDeps): ChannelSink {
         { ...settings, ledger: deps.ledger, index: dryRunIndex, realIndex },
         withRepo.map((item) => item.finding),
       );
-      withRepo.forEach((item, i) => outcomes.set(item, results[i]!));
+      withRepo.forEach((item, i) => {
+        outcomes.set(item, results[i]!);
+      });
     } catch (error) {
       for (const item of withRepo)
         outcomes.set(item, { kind: 'transient', cause: `GitHub dry run: ${describe(error)}` });
