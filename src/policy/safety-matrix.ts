@@ -1,3 +1,4 @@
+import { webhookSecretName } from '../config/routes-file.js';
 import type { Config, DeploymentEnv } from '../config/types.js';
 
 export type SlackMode = 'ENABLED' | 'DISABLED';
@@ -172,7 +173,7 @@ export function resolveState(input: MatrixInput, env: DeploymentEnv): StateResol
     resolveGitHubMode(input, env).mode !== 'DISABLED' ||
     resolveSlackMode(input, env).mode === 'ENABLED' ||
     Object.entries(input.slack.routeWebhooks).some(
-      ([name, url]) => resolveSlackWebhook(input, env, name, url).mode === 'ENABLED',
+      ([name, url]) => resolveSlackWebhook(input, env, webhookSecretName(name), url).mode === 'ENABLED',
     );
   const backend: StateBackend = uri?.startsWith('sqlite:')
     ? 'sqlite'
