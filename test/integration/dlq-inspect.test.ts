@@ -45,6 +45,22 @@ async function dlq(args: string[], deps: DlqDeps = {}) {
 
 const statsJson = async () => JSON.parse((await dlq(['stats', '--json'])).out);
 
+/**
+ * Polls the dead-letter subscription (as `dlq stats` reads it) until it holds `count` letters;
+ * rejects after the timeout with how many arrived. Settlements alone do not say so: a permanent
+ * channel failure is dead-lettered later, by the outbox dispatcher (src/dispatch/sink-cycle.ts).
+ */
+async function waitForDeadLetters(count: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { total } = await statsJson();
+    if (total >= count) return;
+    if (Date.now() > deadline)
+      throw new Error(`${total} of ${count} dead letters on ${names.deadLetterSubscription}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 beforeAll(async () => {
   pubsub = createTestPubSub();
   dir = await mkdtemp(join(tmpdir(), 'dlq-inspect-'));
@@ -71,6 +87,9 @@ beforeAll(async () => {
     attributes: { agent: 'agent-c', CloudPubSubDeadLetterSourceDeliveryCount: '5' },
   });
   await relay.waitForSettled(5);
+  // Four of the relay's five are dead-lettered at settlement; the Slack one (410) only when the
+  // dispatcher has tried Slack, which may be later (a retry first, under load). All six, then.
+  await waitForDeadLetters(6);
 });
 
 afterAll(async () => {
