@@ -37,6 +37,7 @@ resource "google_cloud_run_v2_service" "worker" {
     }
 
     containers {
+      name  = "worker" # the collector's depends_on names it
       image = var.image
       args  = ["worker"]
 
@@ -128,9 +129,22 @@ resource "google_cloud_run_v2_service" "worker" {
         failure_threshold = 3
       }
     }
+
+    # The Managed Service for Prometheus sidecar (README.md, "Monitoring"). With no RunMonitoring
+    # configuration mounted (/etc/rungmp/config.yaml) it uses its default: it scrapes
+    # 0.0.0.0:8080/metrics every 30 s, which is the worker's port and path, and writes the series
+    # labelled namespace = this service's name. It starts once the worker's startup probe passes
+    # and runs on the same always-allocated CPU (cpu_idle = false), which it needs to scrape. No
+    # ports (only the worker takes requests), no environment, no secret.
+    containers {
+      name       = "collector"
+      image      = var.managed_prometheus_sidecar_image
+      depends_on = ["worker"]
+    }
   }
 
-  # The revision must be able to read its secrets, subscription and bucket when it starts.
+  # The revision must be able to read its secrets, subscription and bucket when it starts, and
+  # its collector to write metrics.
   depends_on = [
     google_secret_manager_secret_iam_member.worker_slack_webhook,
     google_secret_manager_secret_iam_member.worker_github_token,
@@ -139,6 +153,7 @@ resource "google_cloud_run_v2_service" "worker" {
     google_pubsub_subscription_iam_member.worker_subscriber,
     google_pubsub_topic_iam_member.worker_dead_letter_publisher,
     google_storage_bucket_iam_member.worker_objects,
+    google_project_iam_member.worker_metric_writer,
   ]
 }
 

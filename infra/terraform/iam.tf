@@ -1,8 +1,10 @@
-# The worker's identity, with least privilege: each role on the one resource that needs it, no
-# project-wide grants. The worker pulls its subscription, publishes refused messages to the
-# dead-letter topic, reads and writes objects in its bucket, and reads its secrets (the Slack
-# webhook, the GitHub token, the routes file and each routed webhook). It never reads the inspect
-# subscription (operators do, with `finding-relay dlq`).
+# The worker's identity, with least privilege: each role on the one resource that needs it. The
+# worker pulls its subscription, publishes refused messages to the dead-letter topic, reads and
+# writes objects in its bucket, reads its secrets (the Slack webhook, the GitHub token, the routes
+# file and each routed webhook) and, through its collector sidecar, writes its metrics. It never
+# reads the inspect subscription (operators do, with `finding-relay dlq`). Two grants are on the
+# project, because their roles have no narrower resource: Firestore (firestore.tf, conditioned on
+# the state database) and metric writing (below).
 
 resource "google_service_account" "worker" {
   account_id   = "finding-relay-${var.environment}"
@@ -56,6 +58,16 @@ resource "google_secret_manager_secret_iam_member" "worker_slack_route_webhook" 
   secret_id = each.value.id
   role      = "roles/secretmanager.secretAccessor"
   member    = local.worker_member
+}
+
+# The collector sidecar in the worker's Cloud Run instances writes the scraped /metrics to Cloud
+# Monitoring as the worker (README.md, "Monitoring"). roles/monitoring.metricWriter is granted on
+# the project only (there is no narrower resource): it creates time series and metric descriptors
+# and reads no metric data.
+resource "google_project_iam_member" "worker_metric_writer" {
+  project = var.project_id
+  role    = "roles/monitoring.metricWriter"
+  member  = local.worker_member
 }
 
 # Operators: dead-letter triage (`dlq stats|list|purge` read the inspect subscription, `dlq replay`

@@ -3,8 +3,9 @@
 # Two sources. Pub/Sub's own metrics (pubsub.googleapis.com/subscription/…) exist without anything
 # from the worker. The relay's Prometheus metrics (/metrics, src/observability/metrics.ts) reach
 # Cloud Monitoring through Google Cloud Managed Service for Prometheus, scraped inside each Cloud
-# Run instance by the run-gmp-sidecar container (see README.md, "Monitoring"): there they are
-# prometheus.googleapis.com/NAME/gauge|counter|histogram, queried in PromQL by their plain names.
+# Run instance by the `collector` sidecar container (cloud_run.tf; README.md, "Monitoring"):
+# there they are prometheus.googleapis.com/NAME/gauge|counter|histogram, queried in PromQL by
+# their plain names.
 # The sidecar labels every series with the service's name as `namespace`.
 #
 # Notification channels are created outside this module (email, PagerDuty, Slack … hold secrets or
@@ -155,7 +156,7 @@ resource "google_monitoring_alert_policy" "relay_metrics_absent" {
     content   = <<-EOT
       **No metric of finding-relay (${var.environment}) reached Cloud Monitoring for ${var.relay_metrics_absent_for}.** Either no instance of `${var.service_name}` runs, or its Managed Service for Prometheus sidecar does not scrape `/metrics` (see "Monitoring" in infra/terraform/README.md). Until it is back, the outbox alert cannot fire.
 
-      Check that the service runs and is ready ("The checks used at every step" in ${local.monitoring_docs}), and that its revision has the `run-gmp-sidecar` container. "Alerts" there says what each alert means.
+      Check that the service runs and is ready ("The checks used at every step" in ${local.monitoring_docs}), and that its revision has the `collector` container (the Managed Service for Prometheus sidecar). "Alerts" there says what each alert means.
     EOT
   }
 

@@ -263,6 +263,58 @@ describe('monitoring: the dashboard', () => {
   });
 });
 
+/**
+ * What the Managed Service for Prometheus sidecar scrapes when no RunMonitoring file is mounted at
+ * /etc/rungmp/config.yaml: its built-in default (DefaultRunMonitoringConfig of
+ * GoogleCloudPlatform/run-gmp-sidecar), 0.0.0.0:8080/metrics, labelled namespace = the service.
+ */
+const SIDECAR_DEFAULT_SCRAPE = { port: 8080, path: '/metrics', configDir: '/etc/rungmp' } as const;
+
+describe("monitoring: the relay's metrics reach Cloud Monitoring (the collector sidecar)", () => {
+  const containers = () =>
+    block(tf.resources.google_cloud_run_v2_service!.worker!, 'template').containers as Body[];
+  const worker = () => containers().find((c) => c.name === 'worker')!;
+  const collector = () => containers().find((c) => c.name === 'collector')!;
+
+  it('the service runs the sidecar image beside the worker, after it', () => {
+    expect(collector()).toMatchObject({
+      image: hcl('var.managed_prometheus_sidecar_image'),
+      depends_on: ['worker'],
+    });
+    const image = String(tf.variables.managed_prometheus_sidecar_image!.default);
+    expect(image).toMatch(/cloud-run-gmp-sidecar:\d+\.\d+\.\d+$|@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("the sidecar's default scrape finds the worker: port 8080 on every interface, path /metrics, no config file", () => {
+    expect(block(worker(), 'ports').container_port).toBe(SIDECAR_DEFAULT_SCRAPE.port);
+    // Cloud Run sets PORT to the container port; the worker listens on all interfaces.
+    const env = tf.locals.worker_env as Record<string, unknown>;
+    expect(env).not.toHaveProperty('PORT');
+    expect(env.HTTP_HOST).toBe('0.0.0.0');
+    // …and serves the registry on the default path (src/observability/http-server.test.ts GETs it).
+    const server = readFileSync(join(TERRAFORM_DIR, '../../src/observability/http-server.ts'), 'utf8');
+    expect(server).toContain(`url.pathname === '${SIDECAR_DEFAULT_SCRAPE.path}'`);
+    // No RunMonitoring file (SIDECAR_DEFAULT_SCRAPE.configDir) is mounted into the collector, so
+    // its default applies: it mounts nothing at all.
+    expect(collector()).not.toHaveProperty('volume_mounts');
+    expect(collector()).not.toHaveProperty('dynamic');
+    // The alerts select the series by the namespace the sidecar gives them: the service's name.
+    expect(tf.resources.google_cloud_run_v2_service!.worker!.name).toBe(hcl('var.service_name'));
+    expect(tf.locals.relay_series).toBe(`namespace="${hcl('var.service_name')}"`);
+  });
+
+  it('the worker (as whom the sidecar writes) may write metrics, and the revision waits for that grant', () => {
+    expect(tf.resources.google_project_iam_member!.worker_metric_writer).toEqual({
+      project: hcl('var.project_id'),
+      role: 'roles/monitoring.metricWriter',
+      member: hcl('local.worker_member'),
+    });
+    expect(tf.resources.google_cloud_run_v2_service!.worker!.depends_on).toContain(
+      hcl('google_project_iam_member.worker_metric_writer'),
+    );
+  });
+});
+
 describe('monitoring: no secret anywhere', () => {
   it('no secret, webhook or token in the monitoring files', () => {
     const texts = [

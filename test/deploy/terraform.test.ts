@@ -36,7 +36,10 @@ beforeAll(async () => {
   job = tf.resources.google_cloud_run_v2_job!.check!;
 });
 
+const serviceContainers = () => block(service, 'template').containers as Body[];
+/** The worker: the service's first container (the collector sidecar is the second). */
 const serviceContainer = () => block(service, 'template', 'containers');
+const collectorContainer = () => serviceContainers().find((c) => c.name === 'collector')!;
 const jobContainer = () => block(job, 'template', 'template', 'containers');
 
 describe('terraform: references resolve (a stand-in for `terraform validate`, which needs the provider)', () => {
@@ -322,6 +325,27 @@ describe('terraform: Cloud Run runs a pulling worker', () => {
     expect(block(service, 'template').service_account).toBe(hcl('google_service_account.worker.email'));
   });
 
+  it('runs two containers: `worker` (the only one with a port) and the `collector` sidecar, started after it', () => {
+    expect(serviceContainers().map((c) => c.name)).toEqual(['worker', 'collector']);
+    expect(serviceContainer().image).toBe(hcl('var.image'));
+    expect(block(serviceContainer(), 'ports').container_port).toBe(8080);
+    expect(collectorContainer()).toEqual({
+      name: 'collector',
+      image: hcl('var.managed_prometheus_sidecar_image'),
+      depends_on: ['worker'],
+    });
+    // Cloud Run starts a dependent container once its dependency's startup probe passes.
+    expect(block(serviceContainer(), 'startup_probe', 'http_get').path).toBe('/healthz');
+    // The check job runs once and exits: no sidecar.
+    expect(block(job, 'template', 'template').containers as Body[]).toHaveLength(1);
+  });
+
+  it('the collector gets no port, environment, secret or volume: only the worker has them', () => {
+    const collector = collectorContainer();
+    for (const key of ['ports', 'env', 'dynamic', 'volume_mounts', 'args', 'command'])
+      expect(collector, key).not.toHaveProperty(key);
+  });
+
   it('the check job runs `check --strict` with the same image and identity', () => {
     expect(jobContainer().args).toEqual(['check', '--strict']);
     expect(jobContainer().image).toBe(serviceContainer().image);
@@ -390,17 +414,36 @@ describe('terraform: Pub/Sub with dead-lettering that works on Google Cloud', ()
 });
 
 describe('terraform: least privilege and the bucket', () => {
-  it('grants nothing project-wide: the one project grant is conditioned on the state database', () => {
+  it('grants two roles on the project, both to the worker and no broader: Firestore (conditioned on the state database) and metric writing', () => {
     const projectWide = Object.entries(tf.resources)
       .filter(([type]) => /^google_project_iam_/.test(type))
       .flatMap(([type, byName]) =>
         Object.entries(byName).map(([name, body]) => ({ ref: `${type}.${name}`, body })),
       );
-    expect(projectWide.map((g) => g.ref)).toEqual(['google_project_iam_member.worker_firestore']);
+    expect(projectWide.map((g) => g.ref).sort()).toEqual([
+      'google_project_iam_member.worker_firestore',
+      'google_project_iam_member.worker_metric_writer',
+    ]);
+    const grants = tf.resources.google_project_iam_member!;
     // Firestore has no per-database IAM resource: the condition names the database.
-    expect(block(projectWide[0]!.body, 'condition').expression).toBe(
+    expect(grants.worker_firestore).toMatchObject({
+      project: hcl('var.project_id'),
+      role: 'roles/datastore.user',
+      member: hcl('local.worker_member'),
+    });
+    expect(block(grants.worker_firestore!, 'condition').expression).toBe(
       `resource.name == "projects/${hcl('var.project_id')}/databases/${hcl('google_firestore_database.state.name')}"`,
     );
+    // Metric writing has no narrower resource than the project. Exactly this body: no other role,
+    // member or project.
+    expect(grants.worker_metric_writer).toEqual({
+      project: hcl('var.project_id'),
+      role: 'roles/monitoring.metricWriter',
+      member: hcl('local.worker_member'),
+    });
+    // No binding or policy (they would replace other members' grants), on the project or anywhere.
+    const authoritative = Object.keys(tf.resources).filter((type) => /_iam_(binding|policy)$/.test(type));
+    expect(authoritative).toEqual([]);
   });
 
   it("the worker's account holds exactly its grants, each on one resource", () => {
@@ -414,7 +457,7 @@ describe('terraform: least privilege and the bucket', () => {
           body.subscription ??
           body.bucket ??
           body.secret_id ??
-          (body.condition ? block(body, 'condition').expression : body.name);
+          (body.condition ? block(body, 'condition').expression : (body.project ?? body.name));
         grants.push(`${body.role} on ${target}`);
       }
     }
@@ -429,7 +472,18 @@ describe('terraform: least privilege and the bucket', () => {
         // one per routed webhook secret (for_each over them)
         `roles/secretmanager.secretAccessor on ${hcl('each.value.id')}`,
         `roles/datastore.user on resource.name == "projects/${hcl('var.project_id')}/databases/${hcl('google_firestore_database.state.name')}"`,
+        // the collector sidecar writes the scraped /metrics as the worker
+        `roles/monitoring.metricWriter on ${hcl('var.project_id')}`,
       ].sort(),
+    );
+  });
+
+  it('the service starts after the grants its revision needs, the metric writer among them', () => {
+    expect(service.depends_on).toEqual(
+      expect.arrayContaining([
+        hcl('google_pubsub_subscription_iam_member.worker_subscriber'),
+        hcl('google_project_iam_member.worker_metric_writer'),
+      ]),
     );
   });
 

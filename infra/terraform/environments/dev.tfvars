@@ -19,6 +19,12 @@ github_token_secret_version  = null
 routes_secret_version = null
 slack_route_webhooks  = {}
 
+# Monitoring (README.md, "Monitoring"): notification channels the alert policies notify, by id.
+# [] = the policies open incidents in the console and nobody is notified. Create a channel in the
+# console (Monitoring > Alerting > Edit notification channels), then list its id, e.g.
+# ["projects/PROJECT/notificationChannels/1234567890"].
+notification_channels = []
+
 min_instances = 1
 max_instances = 1
 log_level     = "debug"
