@@ -123,6 +123,8 @@ export class Scenario {
   fault: { start?: number; end?: number; channel?: 'slack' | 'github' | 'any' } = {};
   /** How each worker ended (exit code or signal), by name. */
   readonly exits = new Map<string, number | string>();
+  /** When each SIGKILLed worker was seen dead (epoch ms): a digest it posted before then may be repeated. */
+  readonly killedAt: number[] = [];
   readonly done: DeliveryRecords;
   private readonly dlq: DeadLetterCollector;
 
@@ -246,7 +248,10 @@ export class Scenario {
       ...extra,
     });
     this.workers.push(worker);
-    void worker.exited.then((code) => this.exits.set(worker.name, code));
+    void worker.exited.then((code) => {
+      this.exits.set(worker.name, code);
+      if (code === 'SIGKILL') this.killedAt.push(Date.now());
+    });
     return worker;
   }
 
@@ -470,6 +475,7 @@ export class Scenario {
       ...(interval >= 1_000 ? { githubMinGapMs: 1_000 } : {}),
       loopStalls: this.loopStalls,
       allowedRepeats: killed,
+      killedAt: this.killedAt,
       slackLabel: 'DEV',
       githubEffects: githubEffects(this.github, this.repos),
       githubViolations: this.github.violations.map(
