@@ -74,7 +74,9 @@ describe('a digest repeated after a kill', () => {
   it('is allowed within the last digest accepted before the kill', () => {
     const report = run([2_000], 1);
     expect(report.violations).toEqual([]);
-    expect(report.notes.join('\n')).toMatch(/3 findings more than were sent, within the last digest before a kill \(3\)/);
+    expect(report.notes.join('\n')).toMatch(
+      /3 findings more than were sent, within the last digest before a kill \(3\)/,
+    );
   });
 
   it('is a violation without a kill, or when the kill came before the repeated digest was posted', () => {

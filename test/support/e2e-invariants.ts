@@ -212,8 +212,7 @@ export function checkInvariants(run: RunRecords): InvariantReport {
     return sum + (before.at(-1)?.covers ?? 0);
   }, 0);
   const excess = covered - slackSent.length;
-  const excessOk =
-    slackRepeatsAllowed && excess > 0 && excess <= Math.max(repeatedCover, lastBeforeKills);
+  const excessOk = slackRepeatsAllowed && excess > 0 && excess <= Math.max(repeatedCover, lastBeforeKills);
   if (excessOk && excess > repeatedCover)
     notes.push(
       `slack: digests cover ${excess} findings more than were sent, within the last digest before a kill (${lastBeforeKills})`,
