@@ -49,15 +49,3 @@ export function manualClock(start = 0) {
   }
   return { clock, advance };
 }
-
-/** A clock whose time the test sets by hand; sleeping returns at once (for lease and window logic). */
-export function steppedClock(start = 1_700_000_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    sleep: async () => undefined,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  } satisfies Clock & { advance(ms: number): void };
-}

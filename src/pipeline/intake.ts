@@ -2,7 +2,7 @@ import { parseFindingBytes } from '../finding/parse.js';
 import type { Stage } from './stage.js';
 
 /** Size, UTF-8, JSON and schema: a message either carries a Finding from here on, or its reason. */
-export function intakeStage(onInvalid?: (reason: string) => void): Stage {
+export function intakeStage(): Stage {
   return async (batch) => {
     for (const envelope of batch) {
       const parsed = parseFindingBytes(envelope.message.data);
@@ -10,7 +10,6 @@ export function intakeStage(onInvalid?: (reason: string) => void): Stage {
         envelope.finding = parsed.finding;
       } else {
         envelope.invalid = { reason: parsed.reason, detail: parsed.detail };
-        onInvalid?.(parsed.reason);
       }
     }
     return batch;

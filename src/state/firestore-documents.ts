@@ -25,8 +25,6 @@ export const EXPIRING_COLLECTIONS = [
   COLLECTIONS.kv,
 ] as const;
 
-export const EXPIRE_AT_FIELD = 'expireAt';
-
 /** Firestore's limit of writes in one commit (transaction or batch). */
 export const MAX_WRITES_PER_COMMIT = 500;
 
@@ -71,6 +69,8 @@ export interface DeliveryDoc {
   dueAt: number;
   state: DeliveryState;
   payload: string | null;
+  /** The event's `shared` value (JSON), on each of its channels' documents; null once final or when none. */
+  shared?: string | null;
   attempts: number;
   cause: string | null;
   outcome: string | null;
