@@ -38,7 +38,7 @@ export function recordCompletion(
   let agent: string | undefined;
   let publishedAt: number | undefined;
   try {
-    const payload = readOutboxPayload(entry.payload);
+    const payload = readOutboxPayload(entry.payload, entry.shared);
     agent = payload.finding.source.agent;
     publishedAt = payload.message.publishedAt;
   } catch {

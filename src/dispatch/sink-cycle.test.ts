@@ -5,7 +5,7 @@ import { manualClock } from '../lib/test-clock.js';
 import type { InboundMessage } from '../pipeline/types.js';
 import { silenceRule } from '../policy/silence-decisions.js';
 import type { OutboxEntry } from '../state/relay-state.js';
-import { outboxMessage, toOutboxPayload } from './outbox-payload.js';
+import { outboxChannelPart, outboxShared } from './outbox-payload.js';
 import { retryDelayMs, sinkCycle } from './sink-cycle.js';
 
 const SECRET = 'sentinel-secret-value';
@@ -34,7 +34,8 @@ const entry = (id: string, attempts = 0, payload?: unknown): OutboxEntry => ({
   target: 'github:dry-run',
   fingerprint: `fp-${id}`,
   priority: 3,
-  payload: payload ?? toOutboxPayload(finding(id), 'deliver', outboxMessage(message(id))),
+  payload: payload ?? outboxChannelPart('deliver'),
+  ...(payload === undefined ? { shared: outboxShared(finding(id), message(id)) } : {}),
   attempts,
   enqueuedAt: 0,
 });

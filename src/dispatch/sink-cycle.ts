@@ -42,7 +42,7 @@ export function sinkCycle(deps: SinkCycleDeps): CycleHandler {
     for (const entry of entries) {
       let payload: OutboxPayload;
       try {
-        payload = readOutboxPayload(entry.payload);
+        payload = readOutboxPayload(entry.payload, entry.shared);
       } catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
         completions.push({ ...key(entry), kind: 'dead-lettered', reason: 'unreadable-outbox-entry', detail });

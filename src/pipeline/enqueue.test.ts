@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../channels/types.js';
+import { readOutboxPayload } from '../dispatch/outbox-payload.js';
 import { findingSchema } from '../finding/schema.js';
 import { manualClock } from '../lib/test-clock.js';
 import { createMemoryRelayState } from '../state/memory-relay-state.js';
@@ -169,10 +170,12 @@ describe('the enqueue stage', () => {
       (await state.takeDue({ ...lease, name: 'l2' }, 'slack:hook', 10, 1_000)).entries.map((x) => x.eventId),
     ).toEqual(['r2']);
     const [github] = (await state.takeDue({ ...lease, name: 'l3' }, 'github:dry-run', 10, 1_000)).entries;
-    expect((github!.payload as { finding: { repo: string; routedFrom: string } }).finding).toMatchObject({
+    expect(readOutboxPayload(github!.payload, github!.shared).finding).toMatchObject({
       repo: 'acme/security-triage',
       routedFrom: 'acme/api',
     });
+    // The event's shared part is the finding as published (one object for both channels).
+    expect((github!.shared as { finding: { repo: string } }).finding.repo).toBe('acme/api');
   });
 
   it('drops a routed webhook that has no dispatcher here (its secret unset) as mode-disabled', async () => {

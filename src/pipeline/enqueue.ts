@@ -1,5 +1,5 @@
 import type { ChannelName, Outcome } from '../channels/types.js';
-import { type OutboxPayload, outboxMessage, toOutboxPayload } from '../dispatch/outbox-payload.js';
+import { type OutboxShared, outboxChannelPart, outboxShared } from '../dispatch/outbox-payload.js';
 import { type DispatchTargets, targetFor } from '../dispatch/targets.js';
 import { untilStoreAnswers } from '../lib/store-wait.js';
 import { severityRank } from '../policy/severity.js';
@@ -32,7 +32,7 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
     for (const envelope of batch) {
       const finding = envelope.finding;
       if (!finding) continue;
-      let message: OutboxPayload['message'] | undefined;
+      let shared: OutboxShared | undefined;
       for (const [channel, decision] of envelope.decisions) {
         if (decision.do === 'drop' || envelope.outcomes.has(channel)) continue;
         const target = state ? targetFor(settings.targets, channel, decision) : undefined;
@@ -41,22 +41,18 @@ export function enqueueStage(state: RelayState | undefined, settings: EnqueueSet
           envelope.outcomes.set(channel, { kind: 'dropped', reason: 'mode-disabled' });
           continue;
         }
-        message ??= outboxMessage(envelope.message);
+        // One object for the event's channels: a backend keeps it once (sqlite: once per event).
+        shared ??= outboxShared(finding, envelope.message);
         requests.push({
           eventId: finding.id,
           channel,
           target,
           fingerprint: finding.fingerprint,
           priority: severityRank(finding.severity),
-          // A route's repo override travels as the finding's repo (the GitHub sink files it there);
-          // its own repo stays beside it for the issue to show.
-          payload: toOutboxPayload(
-            decision.repo === undefined
-              ? finding
-              : { ...finding, repo: decision.repo, ...(finding.repo ? { routedFrom: finding.repo } : {}) },
-            decision.do,
-            message,
-          ),
+          // A route's repo override travels with the channel (the GitHub sink files the issue
+          // there); the finding keeps its own repo for the issue to show.
+          payload: outboxChannelPart(decision.do, decision.repo),
+          shared,
           ...(channel === 'slack' ? { window: { scope: target, windowMs: settings.windowMs } } : {}),
         });
         owners.push({ envelope, channel });

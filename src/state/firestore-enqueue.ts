@@ -150,6 +150,15 @@ async function enqueueChunk(
     });
 
     const writes = new Map<string, { ref: DocumentReference; doc: DeliveryDoc; replace: boolean }>();
+    // An event's channels carry the same `shared` value: serialised once per event.
+    const sharedByEvent = new Map<string, string>();
+    const sharedJson = (eventId: string, value: unknown) => {
+      const known = sharedByEvent.get(eventId);
+      if (known !== undefined) return known;
+      const json = JSON.stringify(value);
+      sharedByEvent.set(eventId, json);
+      return json;
+    };
     const queuedPerChannel = new Map<StateChannel, number>();
     const results: [number, EnqueueResult][] = [];
     for (const { index, request: r } of chunk.items) {
@@ -203,6 +212,7 @@ async function enqueueChunk(
             ...base,
             state: 'done',
             payload: null,
+            shared: null,
             outcome: DUPLICATE,
             finishedAt: now,
             expireAt: expireAt(now + deps.doneRetentionMs),
@@ -231,6 +241,7 @@ async function enqueueChunk(
         ...base,
         state: 'queued',
         payload: JSON.stringify(r.payload) ?? null,
+        shared: r.shared === undefined ? null : sharedJson(r.eventId, r.shared),
         outcome: null,
       };
       writes.set(dk, { ref, doc, replace });

@@ -322,7 +322,8 @@ export function openFirestoreRelayState(opts: FirestoreOptions = {}): FirestoreR
           next.state = c.kind;
           next.finishedAt = now;
           next.expireAt = expireAt(now + doneRetentionMs);
-          next.payload = null; // only a queued entry needs it
+          next.payload = null; // only a queued entry needs them
+          next.shared = null;
           if (c.kind === 'done') next.outcome = JSON.stringify(c.outcome);
           else {
             next.outcome = JSON.stringify({ kind: 'dead-lettered', reason: c.reason, detail: c.detail });
@@ -362,6 +363,7 @@ function toEntry(d: DeliveryDoc): OutboxEntry {
     fingerprint: d.fingerprint,
     priority: d.priority,
     payload: parseJson(d.payload),
+    ...(typeof d.shared === 'string' && { shared: parseJson(d.shared) }),
     attempts: d.attempts,
     enqueuedAt: d.enqueuedAt,
   };

@@ -30,6 +30,7 @@ interface Delivery {
   /** Insertion order: the last tie-breaker of takeDue, like sqlite's rowid. */
   readonly seq: number;
   payload: unknown;
+  shared: unknown;
   state: DeliveryState;
   dueAt: number;
   attempts: number;
@@ -98,6 +99,7 @@ export function createMemoryRelayState(): MemoryRelayState {
         deliveries.set(key(r.eventId, r.channel), {
           ...base,
           payload: undefined,
+          shared: undefined,
           state: 'done',
           outcome: DUPLICATE,
           finishedAt: now,
@@ -108,7 +110,12 @@ export function createMemoryRelayState(): MemoryRelayState {
         windows.set(windowKey, { since: now, count: 1, eventId: r.eventId, windowMs: r.window.windowMs });
       }
     }
-    deliveries.set(key(r.eventId, r.channel), { ...base, payload: copy(r.payload), state: 'queued' });
+    deliveries.set(key(r.eventId, r.channel), {
+      ...base,
+      payload: copy(r.payload),
+      shared: copy(r.shared),
+      state: 'queued',
+    });
     return { status: 'queued' };
   };
 
@@ -123,7 +130,8 @@ export function createMemoryRelayState(): MemoryRelayState {
     }
     d.state = c.kind;
     d.finishedAt = now;
-    d.payload = undefined; // only a queued entry needs it
+    d.payload = undefined; // only a queued entry needs them
+    d.shared = undefined;
     if (c.kind === 'done') d.outcome = copy(c.outcome);
     else {
       d.outcome = { kind: 'dead-lettered', reason: c.reason, detail: c.detail };
@@ -155,6 +163,7 @@ export function createMemoryRelayState(): MemoryRelayState {
             fingerprint: d.fingerprint,
             priority: d.priority,
             payload: copy(d.payload),
+            ...(d.shared !== undefined && { shared: copy(d.shared) }),
             attempts: d.attempts,
             enqueuedAt: d.enqueuedAt,
           }),

@@ -79,6 +79,54 @@ export function describeRelayStateContract(
       });
     });
 
+    it("returns an event's shared value with each of its channels, also after one is final", async () => {
+      const shared = { finding: { id: 'e1', title: 'ünï ✓' }, message: { data: 'eyJ9' } };
+      const github = { channel: 'github', target: 'github:t' } as const;
+      expect(
+        await state.enqueue(
+          [
+            request('e1', { payload: { d: 'slack' }, shared }),
+            request('e1', { ...github, payload: { d: 'github' }, shared }),
+            request('e2', { payload: { d: 'slack' } }),
+          ],
+          T0,
+        ),
+      ).toEqual([{ status: 'queued' }, { status: 'queued' }, { status: 'queued' }]);
+      const slack = (await state.takeDue(lease('w1'), 'slack:hook', 10, T0)).entries;
+      expect(slack.map((e) => [e.eventId, e.payload, e.shared])).toEqual([
+        ['e1', { d: 'slack' }, shared],
+        ['e2', { d: 'slack' }, undefined],
+      ]);
+      await state.complete(
+        [{ eventId: 'e1', channel: 'slack', kind: 'done', outcome: { kind: 'sent' } }],
+        T0 + 1,
+      );
+      const takeGithub = async (now: number) =>
+        (await state.takeDue(lease('w1', 'github:t'), 'github:t', 10, now)).entries.map((e) => [
+          e.payload,
+          e.shared,
+        ]);
+      expect(await takeGithub(T0 + 1)).toEqual([[{ d: 'github' }, shared]]);
+      // Dead-lettered, then replayed (`dlq replay`): queued afresh, the shared value given again.
+      await state.complete(
+        [
+          {
+            eventId: 'e1',
+            channel: 'github',
+            kind: 'dead-lettered',
+            reason: 'permanent-github',
+            detail: 'x',
+          },
+        ],
+        T0 + 2,
+      );
+      expect(await takeGithub(T0 + 2)).toEqual([]);
+      expect(
+        await state.enqueue([request('e1', { ...github, payload: { d: 'again' }, shared })], T0 + 3),
+      ).toEqual([{ status: 'queued' }]);
+      expect(await takeGithub(T0 + 3)).toEqual([[{ d: 'again' }, shared]]);
+    });
+
     it('drops another event within a fingerprint window as a counted duplicate, and reopens after it', async () => {
       const windowed = (id: string, channel: StateChannel = 'slack') =>
         request(id, {

@@ -31,8 +31,14 @@ export interface EnqueueRequest {
   readonly window?: { readonly scope: string; readonly windowMs: number };
   /** Higher first when a dispatcher takes entries (severity rank). */
   readonly priority: number;
-  /** Everything the dispatcher needs (finding, decision, original message for dead-lettering). JSON. */
+  /** What this channel's dispatcher needs beyond `shared` (its decision). JSON. */
   readonly payload: unknown;
+  /**
+   * What every channel of this event carries (the finding and the original message), JSON: the
+   * same value on each of the event's requests. A backend may keep it once per event (sqlite
+   * does: it is most of an entry's bytes) and drops it once no channel of the event is queued.
+   */
+  readonly shared?: unknown;
 }
 
 export type EnqueueResult =
@@ -63,6 +69,8 @@ export interface OutboxEntry {
   readonly fingerprint: string;
   readonly priority: number;
   readonly payload: unknown;
+  /** The event's `shared` value as enqueued (undefined when none was given). */
+  readonly shared?: unknown;
   /** Dispatch attempts completed so far (0 on the first take; every completion adds one). */
   readonly attempts: number;
   readonly enqueuedAt: number;

@@ -84,6 +84,34 @@ describe('sqlite relay state', () => {
     await state.close();
   });
 
+  it("keeps an event's shared value once, until none of its channels is queued", async () => {
+    const path = freshPath();
+    const state = await openSqliteRelayState(path);
+    const shared = { finding: { id: 'e1' }, message: { data: 'x'.repeat(2_000) } };
+    await state.enqueue(
+      [
+        request('e1', { payload: { d: 'slack' }, shared }),
+        request('e1', { channel: 'github', target: 'github:t', payload: { d: 'github' }, shared }),
+      ],
+      1,
+    );
+    const db = new DatabaseSync(path, { readOnly: true });
+    const rows = () =>
+      db.prepare('SELECT event_id, length(body) AS bytes FROM payloads').all() as Array<{ bytes: number }>;
+    const payloadBytes = () =>
+      (db.prepare('SELECT sum(length(payload)) AS n FROM deliveries').get() as { n: number }).n;
+    expect(rows()).toEqual([{ event_id: 'e1', bytes: JSON.stringify(shared).length }]);
+    expect(payloadBytes()).toBeLessThan(60); // the channels' own parts only
+    await state.complete([{ eventId: 'e1', channel: 'slack', kind: 'done', outcome: { kind: 'sent' } }], 2);
+    expect(rows()).toHaveLength(1); // github still needs it
+    await state.complete([{ eventId: 'e1', channel: 'github', kind: 'retry', dueAt: 5, cause: 'busy' }], 3);
+    expect(rows()).toHaveLength(1);
+    await state.complete([{ eventId: 'e1', channel: 'github', kind: 'done', outcome: { kind: 'sent' } }], 6);
+    expect(rows()).toEqual([]);
+    db.close();
+    await state.close();
+  });
+
   it('refuses a file from a newer version, and a file that is not a database', async () => {
     const newer = freshPath();
     (await openSqliteRelayState(newer)).close();

@@ -36,7 +36,8 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
   const q = prepareRelayStatements(conn.db);
   const json = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : undefined);
 
-  const enqueueOne = (r: EnqueueRequest, now: number): EnqueueResult => {
+  /** `shared` is written once per event per transaction (its channels carry the same value). */
+  const enqueueOne = (r: EnqueueRequest, now: number, sharedDone: Set<string>): EnqueueResult => {
     const existing = q.selectDelivery.get(r.eventId, r.channel) as
       | { state: DeliveryState; outcome: string | null }
       | undefined;
@@ -63,17 +64,24 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
       }
     }
     q.insertQueued.run(...row, JSON.stringify(r.payload) ?? null);
+    if (r.shared !== undefined && !sharedDone.has(r.eventId)) {
+      q.putShared.run(r.eventId, JSON.stringify(r.shared));
+      sharedDone.add(r.eventId);
+    }
     return { status: 'queued' };
   };
 
   const completeOne = (c: Completion, now: number): void => {
-    if (c.kind === 'retry') q.retry.run(c.dueAt, c.cause, c.eventId, c.channel);
-    else if (c.kind === 'done')
-      q.finish.run('done', JSON.stringify(c.outcome), null, now, c.eventId, c.channel);
+    if (c.kind === 'retry') {
+      q.retry.run(c.dueAt, c.cause, c.eventId, c.channel);
+      return;
+    }
+    if (c.kind === 'done') q.finish.run('done', JSON.stringify(c.outcome), null, now, c.eventId, c.channel);
     else {
       const outcome = JSON.stringify({ kind: 'dead-lettered', reason: c.reason, detail: c.detail });
       q.finish.run('dead-lettered', outcome, c.detail, now, c.eventId, c.channel);
     }
+    q.dropShared.run(c.eventId);
   };
 
   return {
@@ -81,7 +89,11 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
     backend: 'sqlite',
     kv: createSqliteKvStore(conn),
 
-    enqueue: (requests, now) => conn.write('enqueue', () => requests.map((r) => enqueueOne(r, now))),
+    enqueue: (requests, now) =>
+      conn.write('enqueue', () => {
+        const sharedDone = new Set<string>();
+        return requests.map((r) => enqueueOne(r, now, sharedDone));
+      }),
 
     takeDue: (lease, target, limit, now) =>
       conn.write('takeDue', () => {
@@ -131,7 +143,8 @@ export async function openSqliteRelayState(path: string, opts: SqliteOptions = {
         return (
           Number(q.expireDeliveries.run(before).changes) +
           Number(q.expireWindows.run(now).changes) +
-          Number(q.expireLeases.run(before).changes)
+          Number(q.expireLeases.run(before).changes) +
+          Number(q.expireShared.run().changes)
         );
       }),
 
@@ -148,6 +161,7 @@ interface DueRow {
   payload: string | null;
   attempts: number;
   enqueued_at: number;
+  shared: string | null;
 }
 
 interface RecordRow {
@@ -167,6 +181,7 @@ function toEntry(r: DueRow): OutboxEntry {
     fingerprint: r.fingerprint,
     priority: r.priority,
     payload: r.payload === null ? undefined : JSON.parse(r.payload),
+    ...(r.shared !== null && { shared: JSON.parse(r.shared) }),
     attempts: r.attempts,
     enqueuedAt: r.enqueued_at,
   };

@@ -81,6 +81,15 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE outbox_counts SET items = items - 1 WHERE channel = old.channel;
   END;
   `,
+  // 4: what every channel of an event carries (the finding and the original message), once per
+  // event instead of once per channel row: it is most of an entry's bytes. Kept while one of the
+  // event's channels is queued. Entries queued before this version keep their payload whole.
+  `
+  CREATE TABLE payloads (
+    event_id TEXT PRIMARY KEY,
+    body     TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -35,11 +35,21 @@ export function prepareRelayStatements(db: DatabaseSync) {
     releaseLease: p('DELETE FROM leases WHERE name = ? AND holder = ?'),
     // (target, now, limit): served in order by the deliveries_due index.
     selectDue: p(`
-      SELECT event_id, channel, target, fingerprint, priority, payload, attempts, enqueued_at
-      FROM deliveries
-      WHERE state = 'queued' AND target = ?1 AND due_at <= ?2
-      ORDER BY priority DESC, enqueued_at, rowid
+      SELECT d.event_id, d.channel, d.target, d.fingerprint, d.priority, d.payload, d.attempts,
+             d.enqueued_at, s.body AS shared
+      FROM deliveries d LEFT JOIN payloads s ON s.event_id = d.event_id
+      WHERE d.state = 'queued' AND d.target = ?1 AND d.due_at <= ?2
+      ORDER BY d.priority DESC, d.enqueued_at, d.rowid
       LIMIT ?3`),
+
+    // (event_id, body)
+    putShared: p(`
+      INSERT INTO payloads (event_id, body) VALUES (?1, ?2)
+      ON CONFLICT (event_id) DO UPDATE SET body = excluded.body`),
+    // (event_id): once none of the event's channels is queued.
+    dropShared: p(`
+      DELETE FROM payloads WHERE event_id = ?1
+        AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND state = 'queued')`),
 
     // (due_at, cause, event_id, channel)
     retry: p(`
@@ -64,5 +74,9 @@ export function prepareRelayStatements(db: DatabaseSync) {
     expireDeliveries: p("DELETE FROM deliveries WHERE state <> 'queued' AND finished_at <= ?"),
     expireWindows: p('DELETE FROM windows WHERE since + window_ms <= ?'),
     expireLeases: p('DELETE FROM leases WHERE expires_at <= ?'),
+    // A payload whose event has nothing queued (dropShared covers completions; this, deletions).
+    expireShared: p(`
+      DELETE FROM payloads WHERE NOT EXISTS
+        (SELECT 1 FROM deliveries d WHERE d.event_id = payloads.event_id AND d.state = 'queued')`),
   };
 }
