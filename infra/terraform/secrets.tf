@@ -21,9 +21,9 @@ resource "google_secret_manager_secret" "github_token" {
   depends_on = [google_project_service.apis]
 }
 
-# Routed Slack webhooks (ROUTES_FILE, CONTRACT §7): one secret per name in slack_route_webhooks,
-# finding-relay-ENV-slack-webhook-url-<name in lower case>, mounted as SLACK_WEBHOOK_URL_<NAME>
-# (cloud_run.tf). Containers only, as above; the URL is added out of band:
+# Routed Slack webhooks (ROUTES_FILE, docs/contract.md §7): one secret per name in
+# slack_route_webhooks, finding-relay-ENV-slack-webhook-url-<name in lower case>, mounted as
+# SLACK_WEBHOOK_URL_<NAME> (cloud_run.tf). Containers only, as above; the URL is added out of band:
 #   printf %s "$WEBHOOK_URL" | gcloud secrets versions add finding-relay-ENV-slack-webhook-url-security --data-file=-
 resource "google_secret_manager_secret" "slack_route_webhook_url" {
   for_each  = toset(keys(var.slack_route_webhooks))

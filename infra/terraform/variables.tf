@@ -218,7 +218,7 @@ variable "github_token_secret_version" {
   default     = null
 }
 
-# --- Routes (ROUTES_FILE, CONTRACT §7; docs/runbook.md, "Routes") ------------------------------
+# --- Routes (ROUTES_FILE, docs/contract.md §7; docs/runbook.md, "Routes") ------------------------
 
 variable "routes_secret_version" {
   description = "Version of the routes secret (finding-relay-ENV-routes: the routes file, YAML or JSON) to mount as ROUTES_FILE (e.g. \"1\"); null = no ROUTES_FILE, every finding follows the default."

@@ -67,7 +67,7 @@ export function recordSettlement(
         outcome: outcome.kind,
         reason: 'reason' in outcome ? outcome.reason : undefined,
         silenceId: outcome.kind === 'dropped' ? outcome.silenceId : undefined,
-        // The route that decided the channel (CONTRACT §7); absent: the default.
+        // The route that decided the channel (docs/contract.md §7); absent: the default.
         route: envelope.decisions.get(channel)?.route,
         cause: 'cause' in outcome ? redact(outcome.cause) : undefined,
         ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,

@@ -32,7 +32,7 @@ export interface StatusServerDeps {
   host: string;
 }
 
-/** Where the dry-run ledger lands (CONTRACT §5: `ledger/ENV/` under STORAGE_URI). */
+/** Where the dry-run ledger lands (docs/contract.md §5: `ledger/ENV/` under STORAGE_URI). */
 export function ledgerLocation(uri: string | undefined, env: DeploymentEnv): string | undefined {
   return uri ? `${uri.replace(/\/+$/, '')}/ledger/${env}/` : undefined;
 }

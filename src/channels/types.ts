@@ -13,7 +13,7 @@ export type DropReason =
 export type PermanentReason = 'permanent-slack' | 'permanent-github';
 
 /**
- * Where a route sent a finding (CONTRACT §7): `route` names the route that decided the channel
+ * Where a route sent a finding (docs/contract.md §7): `route` names the route that decided the channel
  * (absent: the default); `webhook` the routed Slack webhook's name (absent: SLACK_WEBHOOK_URL);
  * `repo` a route's GitHub repo override (absent: the finding's own repo).
  */

@@ -6,7 +6,7 @@ export const CONCERN_TITLES: Readonly<Record<ConfigConcern, string>> = {
   environment: 'Environment',
   slack: 'Slack',
   github: 'GitHub',
-  routes: 'Routes (CONTRACT §7)',
+  routes: 'Routes (docs/contract.md §7)',
   storage: 'Storage (dry-run ledger)',
   state: 'State (claims, dedupe, issue index, outbox)',
   pubsub: 'Pub/Sub',

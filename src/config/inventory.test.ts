@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INVENTORY, VARIABLES } from './inventory.js';
 
-/** CONTRACT §2, in its order. */
+/** docs/contract.md §2, in its order. */
 const CONTRACT_VARIABLES = [
   'DEPLOYMENT_ENV',
   'SLACK_NOTIFICATIONS_ENABLED',
@@ -32,12 +32,12 @@ const CONTRACT_VARIABLES = [
   'GITHUB_MIN_SEVERITY',
   'PORT',
   'LOG_LEVEL',
-  // CONTRACT §7
+  // docs/contract.md §7
   'ROUTES_FILE',
 ];
 
 describe('inventory', () => {
-  it("holds exactly CONTRACT §2's variables, plus the extras marked as honoured", () => {
+  it("holds exactly docs/contract.md §2's variables, plus the extras marked as honoured", () => {
     const names = INVENTORY.map((spec) => spec.name);
     expect(new Set(names).size).toBe(names.length);
     expect([...names].sort()).toEqual(

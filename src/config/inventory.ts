@@ -30,7 +30,7 @@ export interface VariableSpec<T = unknown, F = unknown> {
   readonly description: string;
   /** A secret's value never appears in an issue, log line or record. */
   readonly secret: boolean;
-  /** Not in CONTRACT §2's table: read because a client library honours it. */
+  /** Not in docs/contract.md §2's table: read because a client library honours it. */
   readonly honoured: boolean;
 }
 
@@ -233,7 +233,7 @@ const SPECS = {
     fallback: undefined,
     default: "none: every finding follows the default (SLACK_WEBHOOK_URL, the finding's repo)",
     description:
-      'CONTRACT §7: ordered routes sending findings to other Slack webhooks (URL from the secret `SLACK_WEBHOOK_URL_<NAME>`) or GitHub repos, or `off`; always under the safety matrix. A bad file stops the worker with every problem named (exit 78).',
+      'docs/contract.md §7: ordered routes sending findings to other Slack webhooks (URL from the secret `SLACK_WEBHOOK_URL_<NAME>`) or GitHub repos, or `off`; always under the safety matrix. A bad file stops the worker with every problem named (exit 78).',
     secret: false,
   }),
   STORAGE_URI: variable({
@@ -394,5 +394,5 @@ export type VariableValue<K extends VariableName> =
   | z.output<(typeof VARIABLES)[K]['schema']>
   | (typeof VARIABLES)[K]['fallback'];
 
-/** The inventory in display order: grouped by concern, as CONTRACT §2 lists them within. */
+/** The inventory in display order: grouped by concern, as docs/contract.md §2 lists them within. */
 export const INVENTORY: readonly VariableSpec[] = Object.values(VARIABLES);

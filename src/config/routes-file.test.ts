@@ -19,7 +19,7 @@ const problemsOf = (text: string) => {
 };
 
 describe('parseRoutesText', () => {
-  it("reads CONTRACT §7's example into typed routes, in order", () => {
+  it("reads docs/contract.md §7's example into typed routes, in order", () => {
     const parsed = parseRoutesText(CONTRACT_EXAMPLE);
     expect(parsed).toEqual({
       ok: true,

@@ -4,7 +4,7 @@ import { formatMatcher, type Matcher, parseMatcher } from '../policy/matchers.js
 import { SEVERITIES, type Severity } from './types.js';
 
 /**
- * ROUTES_FILE (CONTRACT §7): an ordered list of routes, YAML or JSON (JSON is YAML). Parsed once at
+ * ROUTES_FILE (docs/contract.md §7): an ordered list of routes, YAML or JSON (JSON is YAML). Parsed once at
  * start into typed values; every problem is named with its route and field, so a bad file stops
  * the worker with all of them at once. Webhook URLs are never in the file: a route names a
  * webhook and its URL comes from the secret `SLACK_WEBHOOK_URL_<NAME>`.

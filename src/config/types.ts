@@ -54,7 +54,7 @@ export interface Config {
     /** GITHUB_CREATE_LEASE_MS: how long a claim on creating one issue lasts (2 min). */
     readonly createLeaseMs: number;
   };
-  /** ROUTES_FILE (CONTRACT §7): routes in file order; empty when none is set. */
+  /** ROUTES_FILE (docs/contract.md §7): routes in file order; empty when none is set. */
   readonly routes: {
     /** The file as resolved (absolute); undefined when ROUTES_FILE is unset. */
     readonly file: string | undefined;

@@ -20,7 +20,7 @@ export interface DispatchTargets {
   /** The default webhook's (SLACK_WEBHOOK_URL). */
   readonly slack?: string;
   readonly github?: string;
-  /** Each routed webhook's, by name (CONTRACT §7). */
+  /** Each routed webhook's, by name (docs/contract.md §7). */
   readonly slackWebhooks?: Readonly<Record<string, string>>;
 }
 

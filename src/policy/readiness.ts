@@ -21,13 +21,16 @@ export interface EnvironmentReadiness {
   readonly state: { backend: StateBackend; status: StateStatus; reason: string; uri: string | undefined };
 }
 
-/** The JSON `check --json` prints (CONTRACT §6): the current environment at top level, plus the matrix. */
+/**
+ * The JSON `check --json` prints (docs/contract.md §6): the current environment at top level, plus
+ * the matrix.
+ */
 export interface ReadinessReport extends EnvironmentReadiness {
   readonly environment: DeploymentEnv;
   readonly environmentDefaulted: boolean;
   readonly misconfigured: boolean;
   readonly matrix: Record<DeploymentEnv, EnvironmentReadiness>;
-  /** ROUTES_FILE in the current environment (CONTRACT §7). */
+  /** ROUTES_FILE in the current environment (docs/contract.md §7). */
   readonly routes: RoutesReadiness;
   readonly configIssues: readonly { variable: string; message: string }[];
   readonly warnings: readonly string[];

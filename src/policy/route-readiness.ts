@@ -42,7 +42,10 @@ export interface RouteReadiness {
   readonly continue: boolean;
 }
 
-/** `check`'s view of ROUTES_FILE (CONTRACT §7): each route, its webhook secret by name and status. */
+/**
+ * `check`'s view of ROUTES_FILE (docs/contract.md §7): each route, its webhook secret by name and
+ * status.
+ */
 export interface RoutesReadiness {
   readonly status: RoutesStatus;
   readonly reason: string;

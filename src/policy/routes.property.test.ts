@@ -21,7 +21,7 @@ import {
 import { applySilences, type SilenceRule, silenceRule } from './silence-decisions.js';
 
 /**
- * CONTRACT §3, §4 and §7 as properties over random route files, silences, environments and
+ * docs/contract.md §3, §4 and §7 as properties over random route files, silences, environments and
  * findings. Everything under test is the real path a worker takes: the environment through
  * loadConfig (ROUTES_FILE read from disk, routed webhook secrets SLACK_WEBHOOK_URL_<NAME>), then
  * resolveModes, decideRouted and applySilences. The one thing written here is the oracle of the
@@ -378,7 +378,7 @@ function forEveryFindingWithAndWithoutRoutes(check: (routed: World, plain: World
 const atLeast = (severity: string, floor: string) =>
   expect(rank(severity), `${severity} >= ${floor}`).toBeGreaterThanOrEqual(rank(floor));
 
-describe('routes under the safety matrix (CONTRACT §3, §4, §7): random route files, flags, secrets, silences and findings', () => {
+describe('routes under the safety matrix (docs/contract.md §3, §4, §7): random route files, flags, secrets, silences and findings', () => {
   it('the generated routes files are valid: every route is loaded, no ROUTES_FILE issue', () => {
     fc.assert(
       fc.property(envArb, routesFileArb, (env, file) => {

@@ -25,7 +25,7 @@ export function compileRoutes(specs: readonly RouteSpec[]): CompiledRoute[] {
 export type RoutedChannels = Partial<Record<ChannelName, CompiledRoute>>;
 
 /**
- * CONTRACT §7, with §4's one outcome per channel: routes are tried in order; the first that
+ * docs/contract.md §7, with §4's one outcome per channel: routes are tried in order; the first that
  * matches takes the finding, and decides each channel it names (`slack`, `github`); a channel it
  * does not name follows the default. With `continue: true`, later matching routes are tried too
  * and decide the channels still undecided, so a channel is never decided twice.

@@ -141,7 +141,7 @@ const seedRows: Array<[string, DeploymentEnv, Flags, string, string]> = [
   ],
 ];
 
-describe('the safety matrix (CONTRACT §3)', () => {
+describe('the safety matrix (docs/contract.md §3)', () => {
   it.each(seedRows)('%s', (_name, env, flags, slackMode, githubMode) => {
     expect(resolveSlackMode(input(flags), env).mode).toBe(slackMode);
     expect(resolveGitHubMode(input(flags), env).mode).toBe(githubMode);

@@ -52,7 +52,10 @@ export function slackLabel(input: MatrixInput, env: DeploymentEnv): string {
   return input.slack.envLabel ?? DEFAULT_LABELS[env];
 }
 
-/** CONTRACT §3: Slack is ENABLED only when the master switch, the environment override and a webhook all hold. */
+/**
+ * docs/contract.md §3: Slack is ENABLED only when the master switch, the environment override and a
+ * webhook all hold.
+ */
 export function resolveSlackMode(input: MatrixInput, env: DeploymentEnv): SlackResolution {
   return resolveSlackWebhook(input, env, 'SLACK_WEBHOOK_URL', input.slack.webhookUrl);
 }
@@ -97,7 +100,7 @@ export function resolveSlackWebhook(
   };
 }
 
-/** CONTRACT §3: GitHub's mode for the environment, before any per-repo allowlist. */
+/** docs/contract.md §3: GitHub's mode for the environment, before any per-repo allowlist. */
 export function resolveGitHubMode(input: MatrixInput, env: DeploymentEnv): GitHubResolution {
   const { github } = input;
   const titlePrefix = env === 'prod' ? undefined : `[${slackLabel(input, env)}] `;

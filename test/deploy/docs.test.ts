@@ -16,9 +16,9 @@ const DOCS = {
 } as const;
 const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
 
-/** CONTRACT §6. */
+/** docs/contract.md §6. */
 const COMMANDS = ['worker', 'setup', 'publish', 'check', 'dlq', 'ledger', 'smoke'];
-/** CONTRACT §5, plus the name `dlq` gives what Pub/Sub's own policy dead-lettered. */
+/** docs/contract.md §5, plus the name `dlq` gives what Pub/Sub's own policy dead-lettered. */
 const DEAD_LETTER_REASONS = [
   'invalid-json',
   'invalid-schema',

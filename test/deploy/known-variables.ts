@@ -27,7 +27,7 @@ export const SECRET_VARIABLES: readonly string[] = INVENTORY.filter((spec) => sp
 );
 
 /**
- * SLACK_WEBHOOK_URL_<NAME>: a routed webhook's secret (CONTRACT §7), read for each webhook the
+ * SLACK_WEBHOOK_URL_<NAME>: a routed webhook's secret (docs/contract.md §7), read for each webhook the
  * routes file names. A secret like SLACK_WEBHOOK_URL: never a plain value in deployment files.
  */
 export function isRoutedWebhookSecret(name: string): boolean {

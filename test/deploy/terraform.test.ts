@@ -194,7 +194,7 @@ describe('terraform: secrets only from Secret Manager', () => {
   });
 });
 
-describe('terraform: routes (CONTRACT §7): routed webhook secrets and the routes file', () => {
+describe('terraform: routes (docs/contract.md §7): routed webhook secrets and the routes file', () => {
   const routedSecret = hcl('google_secret_manager_secret.slack_route_webhook_url[env.key].secret_id');
 
   it('slack_route_webhooks maps webhook names (as the routes file validates them) to versions, empty by default', () => {

@@ -14,7 +14,7 @@ import { type RecordedRequest, type SlackStandIn, startSlackStandIn } from '../s
 import { spawnWorker, type WorkerProcess, waitUntil } from '../support/worker-process.js';
 
 /**
- * CONTRACT §7 routes end to end (issue 17): one worker process on the real Pub/Sub emulator, two
+ * docs/contract.md §7 routes end to end (issue 17): one worker process on the real Pub/Sub emulator, two
  * Slack stand-ins (the default webhook and the routed SECURITY one) and the GitHub stand-in (REAL
  * writes, checked against the OpenAPI extract). A mixed corpus, published in waves, must land where
  * each finding's route says; each webhook gets its own digests and its own pace.
@@ -35,7 +35,7 @@ const WAVE_GAP_MS = 350;
 const MARGIN_MS = 150;
 const RATE_MARGIN_MS = 300;
 
-const ROUTES_YAML = `# routes for the end-to-end test (CONTRACT §7)
+const ROUTES_YAML = `# routes for the end-to-end test (docs/contract.md §7)
 routes:
   - name: secrets
     match: ["agent=secret-scanner"]
@@ -118,7 +118,7 @@ const FAMILIES: readonly Family[] = [
 
 const rank = (s: Severity) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
 
-/** What CONTRACT §7 and the routes above say for one finding (the oracle, written out by hand). */
+/** What docs/contract.md §7 and the routes above say for one finding (the oracle, written out by hand). */
 function expectationFor(
   agent: string,
   repo: string,

@@ -12,7 +12,7 @@ import {
 } from '../support/relay-harness.js';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.js';
 
-/** Every worker honours a new or expired silence within this long (CONTRACT §7). */
+/** Every worker honours a new or expired silence within this long (docs/contract.md §7). */
 const HONOURED_WITHIN_MS = 5_000;
 
 let pubsub: PubSub;

@@ -9,7 +9,7 @@ import type { Envelope } from '../../src/pipeline/types.js';
 import { createMemoryRelayState } from '../../src/state/memory-relay-state.js';
 
 /**
- * The intake half with its state store down (CONTRACT §4): a micro-batch waits a bounded time for
+ * The intake half with its state store down (docs/contract.md §4): a micro-batch waits a bounded time for
  * the store, and is enqueued (then acked as `queued`) if the store answers within it; otherwise
  * every channel is transient and the message is nacked, so Pub/Sub keeps it. Nothing is ever acked
  * without a durable outbox entry. (The same with real processes and a locked sqlite file:

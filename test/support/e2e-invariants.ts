@@ -38,7 +38,7 @@ export interface RunRecords {
    */
   readonly loopStalls?: ReadonlyArray<readonly [number, number]>;
   /**
-   * Side effects a crash may repeat (CONTRACT §4: a crash between a side effect and its
+   * Side effects a crash may repeat (docs/contract.md §4: a crash between a side effect and its
    * done-record repeats at most that one digest or issue write): one per SIGKILL. 0 otherwise.
    */
   readonly allowedRepeats?: number;

@@ -11,7 +11,7 @@ const TEMP_PREFIX = '.tmp-';
 
 /**
  * The `file://` ledger: ordinary files under `root` (`ledger/ENV/YYYY/MM/DD/….jsonl`), exactly the
- * bytes written, so `jq` and anyone browsing the directory read plain JSON Lines (CONTRACT §5).
+ * bytes written, so `jq` and anyone browsing the directory read plain JSON Lines (docs/contract.md §5).
  * A write goes to a synced temp file that is then hard-linked under its name, so a reader never
  * sees half an object and an existing object is never overwritten.
  */

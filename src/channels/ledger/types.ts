@@ -7,7 +7,7 @@ export interface LedgerRequest {
   readonly body: Record<string, unknown>;
 }
 
-/** One JSON Lines record of the dry-run ledger (CONTRACT §5). */
+/** One JSON Lines record of the dry-run ledger (docs/contract.md §5). */
 export interface LedgerRecord {
   readonly at: string;
   readonly env: DeploymentEnv;
