@@ -3,7 +3,8 @@
 #   docker build -t finding-relay .                   # the runtime image (last stage)
 #   docker run --rm finding-relay check               # any command: worker (default), setup, publish, check, …
 #
-# Stages: `build` compiles TypeScript with every dependency; `sandbox` adds the Slack and GitHub
+# Stages: `build` compiles TypeScript (the workspace package packages/publisher, then the relay)
+# with every dependency; `sandbox` adds the Slack and GitHub
 # stand-ins for docker compose (never deployed); `runtime` is what ships: node:24-slim (pinned by
 # digest below), production
 # dependencies only, compiled JavaScript, a non-root user.
@@ -26,10 +27,15 @@ COPY package.json package-lock.json ./
 # The devDependency that brings Node 24 for the npm scripts (its platform package, pinned with
 # integrity in package-lock.json; docs/supply-chain.md) lives in this folder.
 COPY tools/node24/package.json ./tools/node24/
+# The npm workspace (package.json "workspaces"): the publisher package, which the relay depends on
+# and npm links into node_modules/@finding-relay/publisher.
+COPY packages/publisher/package.json ./packages/publisher/
 # All dependencies: the compiler is a devDependency. The `allowScripts` field of package.json
 # approves the install scripts this needs (esbuild, protobufjs).
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/publisher/tsconfig.json packages/publisher/tsconfig.build.json ./packages/publisher/
+COPY packages/publisher/src ./packages/publisher/src
 COPY schemas ./schemas
 COPY src ./src
 RUN npm run build
@@ -49,10 +55,14 @@ ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/publisher/package.json ./packages/publisher/
 # Production dependencies only: devDependencies (Node 24's npm package, the compiler, test tools)
-# are not installed; the npm cache is dropped so it does not ship in the layer.
+# are not installed; the npm cache is dropped so it does not ship in the layer. The workspace
+# package is linked (node_modules/@finding-relay/publisher → packages/publisher) and gets its
+# compiled JavaScript from the build stage.
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force
+COPY --from=build /app/packages/publisher/dist ./packages/publisher/dist
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 # `finding-relay` on the PATH, for `docker compose exec worker finding-relay check`.

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from './vitest.config.js';
 
 /**
  * The long suites with real worker processes, run one file at a time (`npm run test:faults`):
@@ -7,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  * rest of the suite. The main suite (vitest.config.ts) excludes both.
  */
 export default defineConfig({
+  resolve: { alias: workspaceAliases },
   test: {
     include: ['test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts', 'test/support/e2e-fault-summary.ts'],

@@ -1,4 +1,4 @@
-import type { PreparedMessage } from '../src/publisher/prepare-finding.js';
+import type { PreparedMessage } from '@finding-relay/publisher/finding';
 import type { BenchState } from './args.js';
 import { startConsumer } from './consumer.js';
 import type { ConsumerKind, ConsumerResult } from './consumer-protocol.js';

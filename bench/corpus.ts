@@ -1,5 +1,5 @@
+import { type PreparedMessage, prepareFinding } from '@finding-relay/publisher/finding';
 import type { FindingInput } from '../src/finding/schema.js';
-import { type PreparedMessage, prepareFinding } from '../src/publisher/prepare-finding.js';
 
 /**
  * A deterministic, realistic corpus: JSON sizes spread over ~500 B–2 KB, every severity, several

@@ -1,5 +1,5 @@
+import type { PreparedMessage } from '@finding-relay/publisher/finding';
 import type { Topic } from '@google-cloud/pubsub';
-import type { PreparedMessage } from '../src/publisher/prepare-finding.js';
 
 /** Publishes in flight at once: enough for the client's batching, bounded so memory stays flat. */
 const WINDOW = 1_000;

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderFindingJsonSchema } from '../src/finding/json-schema.js';
+import { renderFindingJsonSchema } from '@finding-relay/publisher/finding';
 
 export { renderFindingJsonSchema };
 

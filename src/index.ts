@@ -1,15 +1,20 @@
 /**
  * The library entry of the `finding-relay` package (`import { createPublisher } from 'finding-relay'`):
- * what an agent needs to publish findings the relay accepts.
+ * what an agent needs to publish findings the relay accepts. It all comes from the workspace
+ * package `@finding-relay/publisher` (packages/publisher), which an agent can install alone.
  */
-export type { Severity } from './config/types.js';
-export { defaultFingerprint } from './finding/fingerprint.js';
-export { type FindingParseResult, type FindingRejectReason, validateFinding } from './finding/parse.js';
-export { type Finding, type FindingInput, MAX_MESSAGE_BYTES } from './finding/schema.js';
 export {
   createPublisher,
   DEFAULT_FINDINGS_TOPIC,
+  defaultFingerprint,
+  type Finding,
+  type FindingInput,
+  type FindingParseResult,
   type FindingPublisher,
+  type FindingRejectReason,
+  FindingValidationError,
+  MAX_MESSAGE_BYTES,
   type PublisherOptions,
-} from './publisher/create-publisher.js';
-export { FindingValidationError } from './publisher/finding-validation-error.js';
+  type Severity,
+  validateFinding,
+} from '@finding-relay/publisher';

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { FindingValidationError } from '@finding-relay/publisher';
+import { prepareFinding } from '@finding-relay/publisher/finding';
 import { CHANNELS, type ChannelName, type Decision, type Outcome } from '../channels/types.js';
 import { formatConfigIssues, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -9,8 +11,6 @@ import type { OutcomeSummary } from '../observability/recent-outcomes.js';
 import { describeOutcome } from '../observability/status-page.js';
 import { decideChannels, type ResolvedModes, resolveModes } from '../policy/decide-channels.js';
 import { severityRank } from '../policy/severity.js';
-import { FindingValidationError } from '../publisher/finding-validation-error.js';
-import { prepareFinding } from '../publisher/prepare-finding.js';
 import { createPubSubClient } from '../pubsub/client.js';
 import { parseCommandArgs } from './args.js';
 import { type CommandIO, UsageError } from './io.js';

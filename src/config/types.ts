@@ -1,10 +1,11 @@
+import type { Severity } from '@finding-relay/publisher';
 import type { RouteSpec } from './routes-file.js';
 
 export const DEPLOYMENT_ENVS = ['dev', 'staging', 'prod'] as const;
 export type DeploymentEnv = (typeof DEPLOYMENT_ENVS)[number];
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** Finding schema v1's severities, defined once in the publisher package. */
+export { SEVERITIES, type Severity } from '@finding-relay/publisher';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -1,4 +1,4 @@
-import { oneLine } from '../finding/format-issues.js';
+import { oneLine } from '@finding-relay/publisher/finding';
 import type { DeadLetter } from './dead-letter-record.js';
 import { formatAge } from './duration.js';
 import type { DeadLetterStats } from './stats.js';

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { FINDING_SCHEMA_ID, parseFindingBytes, SEVERITIES } from '@finding-relay/publisher/finding';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { renderFindingJsonSchema } from '../../scripts/generate-schema.js';
-import { SEVERITIES } from '../config/types.js';
-import { FINDING_SCHEMA_ID } from './json-schema.js';
-import { parseFindingBytes } from './parse.js';
 
 const schemaFile = new URL('../../schemas/finding.v1.schema.json', import.meta.url);
 const examplesFile = new URL('../../examples/findings.jsonl', import.meta.url);

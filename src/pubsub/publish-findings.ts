@@ -1,18 +1,8 @@
-import type { Finding } from '../finding/schema.js';
+import { type Finding, findingAttributes } from '@finding-relay/publisher/finding';
 import type { MessagePublisher } from './message-publisher.js';
 
-/**
- * Attributes every finding is published with, so subscribers and `dlq stats` can filter and
- * count without parsing the data.
- */
-export function findingAttributes(finding: Finding): Record<string, string> {
-  return {
-    severity: finding.severity,
-    agent: finding.source.agent,
-    fingerprint: finding.fingerprint,
-    schemaVersion: String(finding.schemaVersion),
-  };
-}
+/** The attributes every finding is published with (the publisher package defines them). */
+export { findingAttributes };
 
 /** Publishes in flight at once: enough for the client to batch, bounded so a big file stays small in memory. */
 const WINDOW = 1_000;

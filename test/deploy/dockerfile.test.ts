@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -76,7 +76,10 @@ describe('Dockerfile', () => {
     expect(installs).toHaveLength(1);
     expect(installs[0]!.args).toMatch(/\bnpm ci --omit=dev\b/);
     const copiedFromBuild = of(final, 'COPY').filter((i) => i.args.includes('--from='));
-    expect(copiedFromBuild.map((i) => i.args)).toEqual(['--from=build /app/dist ./dist']);
+    expect(copiedFromBuild.map((i) => i.args)).toEqual([
+      '--from=build /app/packages/publisher/dist ./packages/publisher/dist',
+      '--from=build /app/dist ./dist',
+    ]);
   });
 
   it("leaves npm's Node 24 out: a devDependency whose platform packages the lockfile pins with integrity", () => {
@@ -101,6 +104,31 @@ describe('Dockerfile', () => {
     const ci = build.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
     expect(copy).toBeGreaterThanOrEqual(0);
     expect(build.instructions.indexOf(of(build, 'COPY')[copy]!)).toBeLessThan(ci);
+  });
+
+  it('gives both npm ci runs the package.json of every workspace package, and the build its sources', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { workspaces: string[] };
+    expect(pkg.workspaces).toEqual(['packages/*']);
+    const workspaces = readdirSync(`${ROOT}packages`).filter((d) =>
+      existsSync(`${ROOT}packages/${d}/package.json`),
+    );
+    expect(workspaces).toContain('publisher');
+    const build = stages.find((s) => s.name === 'build')!;
+    const indexOf = (stage: Stage, keyword: string, pattern: RegExp | string) =>
+      stage.instructions.findIndex(
+        (i) =>
+          i.keyword === keyword && (typeof pattern === 'string' ? i.args === pattern : pattern.test(i.args)),
+      );
+    for (const dir of workspaces) {
+      for (const stage of [build, final]) {
+        const copy = indexOf(stage, 'COPY', `packages/${dir}/package.json ./packages/${dir}/`);
+        expect(copy, `${stage.name}: COPY packages/${dir}/package.json`).toBeGreaterThanOrEqual(0);
+        expect(copy, `${stage.name}: before npm ci`).toBeLessThan(indexOf(stage, 'RUN', /\bnpm ci\b/));
+      }
+      const sources = indexOf(build, 'COPY', `packages/${dir}/src ./packages/${dir}/src`);
+      expect(sources, `build: COPY packages/${dir}/src`).toBeGreaterThanOrEqual(0);
+      expect(sources).toBeLessThan(indexOf(build, 'RUN', /\bnpm run build\b/));
+    }
   });
 
   it('runs as a non-root user, set before the entrypoint', () => {

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { defaultFingerprint } from '@finding-relay/publisher';
 import type { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/io.js';
 import { runPublish } from '../../src/cli/publish.js';
-import { defaultFingerprint } from '../../src/finding/fingerprint.js';
 import { createTestPubSub, receiveMessages, uniqueNames } from '../support/pubsub-fixtures.js';
 
 let pubsub: PubSub;

@@ -82,6 +82,30 @@ describe('the npm package', () => {
     expect(pkg.files).toContain('schemas');
   });
 
+  it('depends on the workspace package @finding-relay/publisher and re-exports its API unchanged', async () => {
+    const root = JSON.parse(read('package.json')) as {
+      workspaces: string[];
+      dependencies: Record<string, string>;
+    };
+    const publisher = JSON.parse(read('packages/publisher/package.json')) as {
+      name: string;
+      version: string;
+    };
+    expect(root.workspaces).toEqual(['packages/*']);
+    expect(root.dependencies[publisher.name]).toBe(publisher.version);
+    const entry = (await import('../../src/index.js')) as Record<string, unknown>;
+    const library = (await import('@finding-relay/publisher')) as Record<string, unknown>;
+    expect(Object.keys(entry).sort()).toEqual([
+      'DEFAULT_FINDINGS_TOPIC',
+      'FindingValidationError',
+      'MAX_MESSAGE_BYTES',
+      'createPublisher',
+      'defaultFingerprint',
+      'validateFinding',
+    ]);
+    for (const [name, value] of Object.entries(entry)) expect(value, name).toBe(library[name]);
+  });
+
   it('packs the license, changelog and schema, and no TypeScript sources but declarations', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT });
     const [{ files }] = JSON.parse(stdout) as [{ files: { path: string }[] }];

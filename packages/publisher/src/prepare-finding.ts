@@ -1,7 +1,7 @@
-import { validateFinding } from '../finding/parse.js';
-import { type FindingInput, MAX_MESSAGE_BYTES } from '../finding/schema.js';
-import { findingAttributes } from '../pubsub/publish-findings.js';
+import { findingAttributes } from './attributes.js';
 import { FindingValidationError } from './finding-validation-error.js';
+import { validateFinding } from './parse.js';
+import { type FindingInput, MAX_MESSAGE_BYTES } from './schema.js';
 
 export interface PreparedMessage {
   readonly data: Buffer;

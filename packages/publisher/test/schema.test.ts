@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SEVERITIES } from '../config/types.js';
-import { defaultFingerprint } from './fingerprint.js';
-import { validateFinding } from './parse.js';
+import { defaultFingerprint } from '../src/fingerprint.js';
+import { validateFinding } from '../src/parse.js';
+import { SEVERITIES } from '../src/severity.js';
 
 const BASE = {
   schemaVersion: 1,

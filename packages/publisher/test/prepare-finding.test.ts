@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultFingerprint } from '../finding/fingerprint.js';
-import type { FindingInput } from '../finding/schema.js';
-import { FindingValidationError } from './finding-validation-error.js';
-import { prepareFinding } from './prepare-finding.js';
+import { FindingValidationError } from '../src/finding-validation-error.js';
+import { defaultFingerprint } from '../src/fingerprint.js';
+import { prepareFinding } from '../src/prepare-finding.js';
+import type { FindingInput } from '../src/schema.js';
 
 const input: FindingInput = {
   schemaVersion: 1,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultFingerprint, normaliseTitle } from './fingerprint.js';
+import { defaultFingerprint, normaliseTitle } from '../src/fingerprint.js';
 
 describe('defaultFingerprint', () => {
   it('is fr1: plus a sha256 hex digest, and stable', () => {

@@ -2,11 +2,16 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEVERITIES } from '../config/types.js';
-import { defaultFingerprint } from './fingerprint.js';
-import { buildFindingJsonSchema } from './json-schema.js';
-import { DETAIL_MAX_CHARS, type FindingParseResult, parseFindingBytes, validateFinding } from './parse.js';
-import { type FindingInput, MAX_MESSAGE_BYTES } from './schema.js';
+import { defaultFingerprint } from '../src/fingerprint.js';
+import { buildFindingJsonSchema } from '../src/json-schema.js';
+import {
+  DETAIL_MAX_CHARS,
+  type FindingParseResult,
+  parseFindingBytes,
+  validateFinding,
+} from '../src/parse.js';
+import { type FindingInput, MAX_MESSAGE_BYTES } from '../src/schema.js';
+import { SEVERITIES } from '../src/severity.js';
 
 const VALID = {
   schemaVersion: 1,

@@ -1,7 +1,7 @@
 import type { BatchPublishOptions, PubSub } from '@google-cloud/pubsub';
-import type { FindingInput } from '../finding/schema.js';
-import { createPubSubClient } from '../pubsub/client.js';
 import { prepareFinding } from './prepare-finding.js';
+import { createPubSubClient } from './pubsub-client.js';
+import type { FindingInput } from './schema.js';
 
 export interface PublisherOptions {
   /** Google Cloud project. Against real Pub/Sub, needed unless the credentials name one. */

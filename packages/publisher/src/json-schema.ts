@@ -4,7 +4,7 @@ import { findingInputSchema } from './schema.js';
 export const FINDING_SCHEMA_ID = 'urn:finding-relay:schema:finding:v1';
 
 const COMMENT =
-  'Generated from src/finding/schema.ts by scripts/generate-schema.ts; do not edit. The zod schema is ' +
+  'Generated from packages/publisher/src/schema.ts by scripts/generate-schema.ts; do not edit. The zod schema is ' +
   'the source of truth. Differences: zod measures the title after trimming and also requires url ' +
   'to parse as a WHATWG URL with a host and no credentials.';
 

@@ -1,4 +1,4 @@
-import type { FindingRejectReason } from '../finding/parse.js';
+import type { FindingRejectReason } from './parse.js';
 
 /** Thrown by `publish` for a finding schema v1 refuses; nothing was sent. */
 export class FindingValidationError extends Error {
