@@ -94,6 +94,31 @@ describe('deliverDryRunBatch', () => {
     expect(await deliverDryRun(deps, finding('e2'))).toEqual({ kind: 'dropped', reason: 'duplicate' });
   });
 
+  it('continues from a REAL issue into its own index only, leaving the real entry as it was', async () => {
+    const { deps, entries } = setup();
+    const long = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const real = await deps.realIndex.create('acme/web', 'fp-1', {
+      state: 'open',
+      number: 42,
+      lastCommentAt: long,
+      seenSinceComment: 3,
+      firstSeenAt: long,
+      findingId: 'r1',
+      checkedAt: 1,
+    });
+    // REAL's creator event is not the dry run's: past the window it is a comment on #42.
+    const [outcome] = await deliverDryRunBatch(deps, [finding('r1'), finding('e2')]);
+    expect(outcome).toMatchObject({ kind: 'dry-run' });
+    expect(entries.map((e) => [e.action, e.request.path])).toEqual([
+      ['comment-issue', '/repos/acme/web/issues/42/comments'],
+    ]);
+    expect(entries[0]!.request.body.body).toMatch(/^Seen again \*\*4 times\*\*/);
+    expect(await deps.realIndex.read('acme/web', 'fp-1')).toEqual(real);
+    const dry = (await deps.index.read('acme/web', 'fp-1'))?.entry;
+    expect(dry).toMatchObject({ state: 'open', number: 42, seenSinceComment: 1 });
+    expect(dry).not.toHaveProperty('findingId');
+  });
+
   it('a whole cycle costs one read per index and one write, whatever it holds', async () => {
     const { deps, entries, calls } = setup();
     const batch = [

@@ -1,8 +1,8 @@
 import type { LedgerEntry, LedgerRequest, LedgerWriter } from '../ledger/types.js';
 import type { Outcome, RoutedFinding } from '../types.js';
 import type { DeliverySettings } from './delivery-context.js';
-import { type DryRunStep, planDryRunGroup } from './dry-run-plan.js';
 import { type IndexPair, type IssueIndex, type IssueIndexEntry, indexPairKey } from './issue-index.js';
+import { continueFromReal, type IssueStep, planIssueGroup } from './issue-plan.js';
 import { renderIssue, renderRecurrenceComment } from './render.js';
 import { commentIssueRequest, createIssueRequest, DRY_RUN_ISSUE_PLACEHOLDER } from './requests.js';
 
@@ -19,12 +19,13 @@ type DryRunFinding = RoutedFinding & { repo: string };
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * One dispatcher cycle of dry-run findings: the indexes read in one call each, every (repo,
- * fingerprint) planned in memory (planDryRunGroup), the would-be requests appended to the ledger
- * (one object per flush), then the index changes written in ONE transaction. So a cycle costs a
- * few state calls however many findings it holds. A group whose ledger write failed writes no
- * index change and all its findings are transient (retried from the outbox); a crash between the
- * ledger and the index repeats at most that cycle's records.
+ * The ledger executor: one dispatcher cycle of dry-run findings. The indexes are read in one call
+ * each, every (repo, fingerprint) planned in memory by the plan REAL follows (planIssueGroup), the
+ * steps appended to the ledger as the requests REAL would send (one object per flush), then the
+ * index changes written in ONE transaction. So a cycle costs a few state calls however many
+ * findings it holds. A group whose ledger write failed writes no index change and all its findings
+ * are transient (retried from the outbox); a crash between the ledger and the index repeats at most
+ * that cycle's records.
  */
 export async function deliverDryRunBatch(
   deps: DryRunDeps,
@@ -51,10 +52,10 @@ export async function deliverDryRunBatch(
   await Promise.all(
     [...groups].map(async ([key, { pair, at }]) => {
       const members = at.map((i) => findings[i]!);
-      const plan = planDryRunGroup(
+      const opened = dry.get(key);
+      const plan = planIssueGroup(
         members.map((f) => f.id),
-        dry.get(key),
-        real.get(key)?.entry,
+        opened?.entry ?? continueFromReal(real.get(key)?.entry),
         now,
         deps.dedupeWindowMs,
       );
@@ -63,7 +64,11 @@ export async function deliverDryRunBatch(
       at.forEach((findingAt, i) => {
         outcomes[findingAt] = failed ?? results[i]!;
       });
-      if (!failed && plan.write) writes.push({ ...pair, ...plan.write });
+      if (!failed && plan.entry) {
+        // Created when the dry run had opened nothing yet, else replaced at the generation read.
+        const precondition = opened === undefined ? {} : { generation: opened.generation };
+        writes.push({ ...pair, ...precondition, entry: plan.entry });
+      }
     }),
   );
   // Under the dispatcher's lease nobody else writes these keys; a write that still lost its
@@ -72,10 +77,13 @@ export async function deliverDryRunBatch(
   return outcomes;
 }
 
-async function record(deps: DryRunDeps, finding: DryRunFinding, step: DryRunStep): Promise<Outcome> {
+async function record(deps: DryRunDeps, finding: DryRunFinding, step: IssueStep): Promise<Outcome> {
   switch (step.kind) {
     case 'duplicate':
       return { kind: 'dropped', reason: 'duplicate' };
+    // The opening event is back (its worker stopped between the index and recording done): its
+    // outcome needs a ledger key, so its record is written again rather than called a duplicate.
+    case 'opened-by-this':
     case 'create':
       return appendToLedger(
         deps,
