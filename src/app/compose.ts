@@ -7,7 +7,7 @@ import type { Config, ConfigResult, DeploymentEnv } from '../config/types.js';
 import type { RunningDispatcher } from '../dispatch/dispatcher.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createLogger } from '../observability/logger.js';
-import { RelayMetrics } from '../observability/metrics.js';
+import { type OutboxGaugeValues, RelayMetrics } from '../observability/metrics.js';
 import { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { createRedactor } from '../observability/redact.js';
 import { observeState, StoreHealth } from '../observability/store-health.js';
@@ -132,11 +132,22 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
           })
         : undefined;
     if (opened) releasers.push(() => opened.close());
-    const metrics = new RelayMetrics({ processMetrics: true });
-    const outcomes = new RecentOutcomes();
     // Every intake and dispatcher transaction tells /readyz whether the store answers.
     const storeHealth = opened ? new StoreHealth() : undefined;
     const state = opened && storeHealth ? observeState(opened, storeHealth) : undefined;
+    const outbox = state ? outboxGauges(state, clock) : undefined;
+    // The relay counts into the metrics, so it starts after them; the in-hand gauge reads it once
+    // it runs (the HTTP server, the one place that scrapes, starts after the relay).
+    const started: { relay?: RunningRelay } = {};
+    const metrics = new RelayMetrics({
+      processMetrics: true,
+      probes: {
+        inHand: () => started.relay?.inHand() ?? 0,
+        ...(storeHealth ? { storeAvailable: () => storeHealth.available } : {}),
+        ...(outbox ? { outbox } : {}),
+      },
+    });
+    const outcomes = new RecentOutcomes();
     const pubsub = createPubSubClient({
       projectId: config.pubsub.projectId,
       emulatorHost: config.pubsub.emulatorHost,
@@ -189,15 +200,6 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       releasers.push(() => housekeeping.stop());
     }
 
-    if (state) {
-      metrics.outboxProbe = async () =>
-        (await state.outboxStats()).map((s) => ({
-          channel: s.channel,
-          items: s.items,
-          oldestAgeS:
-            s.oldestEnqueuedAt === undefined ? 0 : Math.max(0, (clock.now() - s.oldestEnqueuedAt) / 1000),
-        }));
-    }
     const gate = outboxGate({ state, maxItems: config.state.outboxMaxItems, clock, log, storeHealth });
     const relay = startRelay({
       config,
@@ -216,6 +218,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       ...(opts.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: opts.drainTimeoutMs }),
       ...(opts.onSettled ? { onSettled: opts.onSettled } : {}),
     });
+    started.relay = relay;
     const http = await startStatusServer({
       result,
       env: opts.env,
@@ -224,6 +227,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       outcomes,
       state,
       outboxFull: gate.fullReason,
+      ...(outbox ? { outbox } : {}),
       ...(silenceCache ? { silences: () => silenceCache.silences() } : {}),
       ...(storeHealth ? { storeHealth } : {}),
       port: opts.port ?? config.port,
@@ -275,4 +279,15 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     await releaseAll();
     throw error;
   }
+}
+
+/** The outbox per channel as its gauges and the status page show it: entries and the oldest's age. */
+function outboxGauges(state: RelayState, clock: Clock): () => Promise<OutboxGaugeValues[]> {
+  return async () =>
+    (await state.outboxStats()).map((s) => ({
+      channel: s.channel,
+      items: s.items,
+      oldestAgeS:
+        s.oldestEnqueuedAt === undefined ? 0 : Math.max(0, (clock.now() - s.oldestEnqueuedAt) / 1000),
+    }));
 }

@@ -2,7 +2,7 @@ import { packageVersion } from '../cli/version.js';
 import { loadConfig } from '../config/load.js';
 import { type ConfigResult, DEPLOYMENT_ENVS, type DeploymentEnv } from '../config/types.js';
 import { type RunningHttpServer, startHttpServer } from '../observability/http-server.js';
-import type { RelayMetrics } from '../observability/metrics.js';
+import type { OutboxGaugeValues, RelayMetrics } from '../observability/metrics.js';
 import { notReadyReason } from '../observability/readiness-verdict.js';
 import type { RecentOutcomes } from '../observability/recent-outcomes.js';
 import { deadLetteredByReason, statusCounters } from '../observability/status-counters.js';
@@ -28,6 +28,8 @@ export interface StatusServerDeps {
   silences?: () => readonly Silence[];
   /** null while the outbox has room (backpressure otherwise). */
   outboxFull?: () => string | null;
+  /** The outbox per channel, as the metrics read it; absent when there is no store. */
+  outbox?: () => Promise<readonly OutboxGaugeValues[]>;
   port: number;
   host: string;
 }
@@ -55,10 +57,6 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
     },
     1,
   );
-  if (deps.storeHealth) {
-    const health = deps.storeHealth;
-    metrics.storeAvailableProbe = () => health.available;
-  }
   let subscriptionError: string | undefined;
   relay.failed.catch((error: unknown) => {
     subscriptionError = error instanceof Error ? error.message : String(error);
@@ -87,7 +85,7 @@ export async function startStatusServer(deps: StatusServerDeps): Promise<Running
         deadLettered: await deadLetteredByReason(metrics),
         outcomes: deps.outcomes.latest(50),
         ledgerLocation: ledgerLocation(report.storage.uri, report.environment),
-        outbox: deps.state ? await metrics.outboxProbe().catch(() => undefined) : undefined,
+        outbox: deps.outbox ? await deps.outbox().catch(() => undefined) : undefined,
         perMinute: metrics.perMinute.series(Date.now()),
         githubWebRoot: githubRoot,
         silences: deps.silences ? silenceRows(deps.silences(), Date.now()) : undefined,

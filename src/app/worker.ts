@@ -114,7 +114,6 @@ export function startRelay(parts: WorkerParts): RunningRelay {
       rejectFailed(error);
     },
   );
-  metrics.inHandProbe = () => subscriber.inHand();
 
   let stopping: Promise<void> | undefined;
   return {

@@ -53,4 +53,43 @@ describe('RelayMetrics', () => {
       'finding_relay_info{version="1.2.3",environment="dev",slack_mode="ENABLED",github_mode="DRY_RUN"} 1',
     );
   });
+
+  it('reads the probes it was made with at each scrape', async () => {
+    let inHand = 3;
+    let available = false;
+    const m = new RelayMetrics({
+      probes: {
+        inHand: () => inHand,
+        storeAvailable: () => available,
+        outbox: async () => [
+          { channel: 'slack', items: 4, oldestAgeS: 1.5 },
+          { channel: 'github', items: 0, oldestAgeS: 0 },
+        ],
+      },
+    });
+    const first = await m.registry.metrics();
+    expect(first).toMatch(/^finding_relay_messages_in_hand 3$/m);
+    expect(first).toMatch(/^finding_relay_state_store_available 0$/m);
+    expect(first).toMatch(/^finding_relay_outbox_items\{channel="slack"\} 4$/m);
+    expect(first).toMatch(/^finding_relay_outbox_items\{channel="github"\} 0$/m);
+    inHand = 0;
+    available = true;
+    const second = await m.registry.metrics();
+    expect(second).toMatch(/^finding_relay_messages_in_hand 0$/m);
+    expect(second).toMatch(/^finding_relay_state_store_available 1$/m);
+  });
+
+  it('without probes: nothing in hand, the store available, no outbox series', async () => {
+    const text = await new RelayMetrics().registry.metrics();
+    expect(text).toMatch(/^finding_relay_messages_in_hand 0$/m);
+    expect(text).toMatch(/^finding_relay_state_store_available 1$/m);
+    expect(text).not.toMatch(/^finding_relay_outbox_(items|oldest_age_seconds)\{/m);
+  });
+
+  it('reports no outbox series when the outbox cannot be read', async () => {
+    const m = new RelayMetrics({ probes: { outbox: async () => Promise.reject(new Error('store down')) } });
+    const text = await m.registry.metrics();
+    expect(text).toMatch(/^# TYPE finding_relay_outbox_items gauge$/m);
+    expect(text).not.toMatch(/^finding_relay_outbox_items\{/m);
+  });
 });

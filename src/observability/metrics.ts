@@ -1,9 +1,36 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { OutcomesPerMinute } from './outcomes-per-minute.js';
 
+/** The outbox of one channel, as its gauges report it. */
+export interface OutboxGaugeValues {
+  readonly channel: string;
+  readonly items: number;
+  readonly oldestAgeS: number;
+}
+
+/**
+ * What the gauges read at scrape time, given once when the metrics are made. An absent probe reads
+ * as nothing in hand, a store that answers, and an empty outbox.
+ */
+export interface MetricsProbes {
+  /** Messages received and not yet settled (the subscriber's count). */
+  readonly inHand?: () => number;
+  /** False while the last claims on the state store failed as unavailable (its health tracker). */
+  readonly storeAvailable?: () => boolean;
+  /** The state store's outbox per channel (fleet-wide); a failed read reports no series. */
+  readonly outbox?: () => Promise<readonly OutboxGaugeValues[]>;
+}
+
+export interface RelayMetricsOptions {
+  /** The default process_* and nodejs_* metrics too (one per process: the worker's). */
+  readonly processMetrics?: boolean;
+  readonly probes?: MetricsProbes;
+}
+
 /** Every metric the relay keeps; one registry per worker so tests can run several. */
 export class RelayMetrics {
   readonly registry = new Registry();
+  readonly #probes: Required<MetricsProbes>;
   /** Channel outcomes per minute for the last hour, in process: the status page's chart (not exported). */
   readonly perMinute = new OutcomesPerMinute();
   /** Constant 1, labelled with what the worker resolved at start (join on it in dashboards). */
@@ -54,13 +81,11 @@ export class RelayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
-  /** Read at scrape time; the worker points it at its subscriber. */
-  inHandProbe: () => number = () => 0;
   readonly inHand: Gauge = new Gauge({
     name: 'finding_relay_messages_in_hand',
     help: 'Messages received and not yet settled',
     registers: [this.registry],
-    collect: (): void => this.inHand.set(this.inHandProbe()),
+    collect: (): void => this.inHand.set(this.#probes.inHand()),
   });
   readonly slackMessages = new Counter({
     name: 'finding_relay_slack_messages_total',
@@ -104,25 +129,19 @@ export class RelayMetrics {
     labelNames: ['resource'],
     registers: [this.registry],
   });
-  /** Read at scrape time; the worker points it at its store-health tracker. */
-  storeAvailableProbe: () => boolean = () => true;
   readonly storeAvailable: Gauge = new Gauge({
     name: 'finding_relay_state_store_available',
     help: '0 while the last claims on the state store failed as unavailable, else 1',
     registers: [this.registry],
-    collect: (): void => this.storeAvailable.set(this.storeAvailableProbe() ? 1 : 0),
+    collect: (): void => this.storeAvailable.set(this.#probes.storeAvailable() ? 1 : 0),
   });
-
-  /** Read at scrape time; the worker points it at its state store's outbox. */
-  outboxProbe: () => Promise<ReadonlyArray<{ channel: string; items: number; oldestAgeS: number }>> =
-    async () => [];
   readonly outboxItems: Gauge = new Gauge({
     name: 'finding_relay_outbox_items',
     help: 'Entries waiting in the outbox for their dispatcher, per channel (fleet-wide: the shared state)',
     labelNames: ['channel'],
     registers: [this.registry],
     collect: async (): Promise<void> => {
-      const stats = await this.outboxProbe().catch(() => []);
+      const stats = await this.#probes.outbox().catch(() => []);
       this.outboxItems.reset();
       this.outboxOldestAge.reset();
       for (const s of stats) {
@@ -139,7 +158,12 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  constructor(opts: { processMetrics?: boolean } = {}) {
+  constructor(opts: RelayMetricsOptions = {}) {
+    this.#probes = {
+      inHand: opts.probes?.inHand ?? (() => 0),
+      storeAvailable: opts.probes?.storeAvailable ?? (() => true),
+      outbox: opts.probes?.outbox ?? (async () => []),
+    };
     // Under their standard names (process_*, nodejs_*), which stock dashboards expect.
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
