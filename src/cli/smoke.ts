@@ -127,7 +127,11 @@ async function fetchOutcome(base: URL, id: string, signal: AbortSignal): Promise
   }
 }
 
-/** Polls until the finding is settled for good (acked or dead-lettered); a nack means a redelivery is coming. */
+/**
+ * Polls until the finding is settled for good: acked with every channel final, or dead-lettered.
+ * A nack means a redelivery is coming; an ack with a channel still `queued` means its dispatcher
+ * has not finished yet (intake acks once the work is in the outbox).
+ */
 async function waitForOutcome(
   base: URL,
   id: string,
@@ -140,8 +144,14 @@ async function waitForOutcome(
   for (;;) {
     const poll = await fetchOutcome(base, id, signal);
     if ('summary' in poll) {
-      if (poll.summary.settlement !== 'nack') return poll;
-      last = `its last delivery was nacked (${poll.summary.detail ?? 'transient'}); waiting for the redelivery`;
+      const queued = Object.entries(poll.summary.channels)
+        .filter(([, outcome]) => outcome?.kind === 'queued')
+        .map(([channel]) => channel);
+      if (poll.summary.settlement === 'nack')
+        last = `its last delivery was nacked (${poll.summary.detail ?? 'transient'}); waiting for the redelivery`;
+      else if (poll.summary.settlement === 'ack' && queued.length > 0)
+        last = `acked; ${queued.join(' and ')} still queued in the outbox (waiting for its dispatcher)`;
+      else return poll;
     } else {
       last = poll.pending;
     }

@@ -95,6 +95,58 @@ describe('finding-relay smoke', () => {
     );
   });
 
+  it('waits while a channel is still queued after the ack, and judges the final outcome', async () => {
+    const names = uniqueNames('smoke-queued');
+    await provisionForTest(pubsub, names);
+    // A worker whose dispatcher finishes GitHub on the third look (intake acked at once).
+    let looks = 0;
+    server = createServer((req, res) => {
+      const id = decodeURIComponent(req.url!.split('/').pop()!);
+      looks += 1;
+      const github = looks < 3 ? { kind: 'queued' } : { kind: 'dropped', reason: 'no-repo' };
+      const summary = {
+        findingId: id,
+        messageId: 'm',
+        settlement: 'ack',
+        channels: { slack: { kind: 'dropped', reason: 'mode-disabled' }, github },
+        settledAt: '',
+        deliveryAttempt: 1,
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const run = testIO(relayEnv(names, '/tmp/unused-smoke-store'));
+    const code = await runSmoke(['--url', `http://127.0.0.1:${port}`, '--timeout', '30s'], run.io);
+    expect(looks).toBe(3);
+    expect(run.stdout()).toMatch(/github {2}dropped \(no-repo\) — as expected\n/);
+    expect(code).toBe(0);
+  });
+
+  it('says which channel is still queued when the time runs out', async () => {
+    const names = uniqueNames('smoke-stuck');
+    await provisionForTest(pubsub, names);
+    server = createServer((req, res) => {
+      const id = decodeURIComponent(req.url!.split('/').pop()!);
+      const summary = {
+        findingId: id,
+        messageId: 'm',
+        settlement: 'ack',
+        channels: { slack: { kind: 'dropped', reason: 'mode-disabled' }, github: { kind: 'queued' } },
+        settledAt: '',
+        deliveryAttempt: 1,
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const run = testIO(relayEnv(names, '/tmp/unused-smoke-store'));
+    expect(await runSmoke(['--url', `http://127.0.0.1:${port}`, '--timeout', '1s'], run.io)).toBe(1);
+    expect(run.stderr()).toMatch(
+      /no final outcome for smoke-\S+ within 1s: acked; github still queued in the outbox/,
+    );
+  });
+
   it('with GitHub REAL and no --allow-real, publishes without a repo: no issue is opened', async () => {
     const names = uniqueNames('smoke-real');
     await provisionForTest(pubsub, names);
