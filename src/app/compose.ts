@@ -175,7 +175,6 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       silences,
       modes,
       state,
-      env: opts.env,
       holder,
       clock,
       log,

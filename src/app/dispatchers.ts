@@ -19,7 +19,6 @@ export interface ChannelDispatchersDeps {
   modes: ResolvedModes;
   /** Absent when no channel is active: then no dispatcher runs and nothing can be queued. */
   state: RelayState | undefined;
-  env: Readonly<Record<string, string | undefined>>;
   holder: string;
   clock: Clock;
   log: Logger;
@@ -111,7 +110,12 @@ export function startChannelDispatchers(deps: ChannelDispatchersDeps): {
   }
   let github: string | undefined;
   if (modes.github.mode !== 'DISABLED') {
-    const ledger = config.storage.uri ? openConfiguredLedger(config.storage.uri, deps.env) : undefined;
+    const ledger = config.storage.uri
+      ? openConfiguredLedger(config.storage.uri, {
+          projectId: config.pubsub.projectId,
+          emulatorHost: config.storage.emulatorHost,
+        })
+      : undefined;
     const sink = createGitHubChannel({
       config,
       modes,

@@ -2,24 +2,30 @@ import { Storage } from '@google-cloud/storage';
 import type { LedgerStorage } from '../channels/ledger/ledger-storage.js';
 import { openLedgerStorage } from '../channels/ledger/open-ledger-storage.js';
 
-/** Opens STORAGE_URI (the dry-run ledger); @google-cloud/storage honours STORAGE_EMULATOR_HOST itself (docker compose). */
-export function openConfiguredLedger(
-  uri: string,
-  env: Readonly<Record<string, string | undefined>>,
-): LedgerStorage {
-  const storage = uri.startsWith('gs:') ? createStorageClient(env) : undefined;
+/** What the Cloud Storage client of a gs:// ledger is made with, from the parsed configuration. */
+export interface LedgerClientSettings {
+  /** GOOGLE_CLOUD_PROJECT; unset: the client finds the project from its credentials. */
+  readonly projectId: string | undefined;
+  /** STORAGE_EMULATOR_HOST: a Cloud Storage emulator (docker compose: fake-gcs-server). */
+  readonly emulatorHost: string | undefined;
+}
+
+/** Opens STORAGE_URI (the dry-run ledger): files, or Cloud Storage objects through a client made with `client`. */
+export function openConfiguredLedger(uri: string, client: LedgerClientSettings): LedgerStorage {
+  const storage = uri.startsWith('gs:') ? createStorageClient(client) : undefined;
   return openLedgerStorage(uri, { ...(storage ? { storage } : {}), baseDir: process.cwd() });
 }
 
-function createStorageClient(env: Readonly<Record<string, string | undefined>>): Storage {
+function createStorageClient(client: LedgerClientSettings): Storage {
   const storage = new Storage({
     // Ledger objects are written once with a precondition; a retry is the ledger writer's call.
     retryOptions: { autoRetry: false },
-    ...(env.GOOGLE_CLOUD_PROJECT ? { projectId: env.GOOGLE_CLOUD_PROJECT } : {}),
-    ...(env.STORAGE_EMULATOR_HOST ? { apiEndpoint: env.STORAGE_EMULATOR_HOST } : {}),
+    ...(client.projectId ? { projectId: client.projectId } : {}),
+    ...(client.emulatorHost ? { apiEndpoint: client.emulatorHost } : {}),
   });
-  // With STORAGE_EMULATOR_HOST the client drops `/storage/v1` from JSON API paths
-  // (googleapis/nodejs-storage#2069); fake-gcs-server answers those 404.
-  if (env.STORAGE_EMULATOR_HOST) storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
+  // With an emulator the client drops `/storage/v1` from JSON API paths when STORAGE_EMULATOR_HOST
+  // is also in its environment, as it is in a container (googleapis/nodejs-storage#2069);
+  // fake-gcs-server answers those 404.
+  if (client.emulatorHost) storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
   return storage;
 }

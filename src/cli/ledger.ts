@@ -25,7 +25,10 @@ export async function runLedger(args: readonly string[], io: CommandIO): Promise
     io.stderr('finding-relay ledger: no STORAGE_URI is configured, so there is no ledger to read.\n');
     return 1;
   }
-  const store = openConfiguredLedger(config.storage.uri, io.env);
+  const store = openConfiguredLedger(config.storage.uri, {
+    projectId: config.pubsub.projectId,
+    emulatorHost: config.storage.emulatorHost,
+  });
   const { records, problems } = await readLedger(store, {
     env: values.env ?? config.deploymentEnv,
     ...(values.since ? { since: values.since } : {}),

@@ -44,6 +44,7 @@ describe('inventory', () => {
       [
         ...CONTRACT_VARIABLES,
         'PUBSUB_EMULATOR_HOST',
+        'STORAGE_EMULATOR_HOST',
         'GITHUB_WRITE_INTERVAL_MS',
         'GITHUB_CREATE_LEASE_MS',
         'CLAIM_LEASE_MS',
@@ -55,6 +56,7 @@ describe('inventory', () => {
     expect(INVENTORY.filter((spec) => spec.honoured).map((spec) => [spec.name, spec.concern])).toEqual([
       ['GITHUB_WRITE_INTERVAL_MS', 'github'],
       ['GITHUB_CREATE_LEASE_MS', 'github'],
+      ['STORAGE_EMULATOR_HOST', 'storage'],
       ['OUTBOX_MAX_ITEMS', 'state'],
       ['CLAIM_LEASE_MS', 'state'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],

@@ -245,6 +245,20 @@ const SPECS = {
       'Where the dry-run ledger is written: Cloud Storage objects, or plain JSON Lines files under `ledger/ENV/YYYY/MM/DD/`.',
     secret: false,
   }),
+  STORAGE_EMULATOR_HOST: variable({
+    concern: 'storage',
+    ...patternType(
+      'string',
+      'host:port or http://host:port (without a scheme the client assumes https://)',
+      /^(?:https?:\/\/)?[A-Za-z0-9.-]+(?::\d{1,5})?\/*$/,
+    ),
+    fallback: undefined,
+    default: 'none',
+    description:
+      'Not in the contract table: a Cloud Storage emulator for a gs:// STORAGE_URI instead of Google Cloud, as @google-cloud/storage honours it; docker compose sets http://gcs:4443 (fake-gcs-server).',
+    secret: false,
+    honoured: true,
+  }),
   STATE_URI: variable({
     concern: 'state',
     ...stateUriType(),

@@ -36,7 +36,7 @@ describe('loadConfig defaults', () => {
         createLeaseMs: 120_000,
       },
       routes: { file: undefined, list: [] },
-      storage: { uri: undefined, defaulted: false },
+      storage: { uri: undefined, defaulted: false, emulatorHost: undefined },
       state: { uri: undefined, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
       pubsub: {
         projectId: undefined,
@@ -338,6 +338,26 @@ describe('loadConfig values', () => {
     const bad = load({ DEPLOYMENT_ENV: 'dev', STORAGE_URI: 's3://bucket' });
     expect(bad.config.storage).toEqual({ uri: undefined, defaulted: false });
     expect(bad.issues[0]?.concern).toBe('storage');
+  });
+
+  it('reads STORAGE_EMULATOR_HOST for the Cloud Storage client, and refuses what is no host', () => {
+    for (const host of ['http://gcs:4443', 'localhost:4443', 'https://127.0.0.1:4443/']) {
+      const { config, issues } = load({
+        STORAGE_URI: 'gs://bucket/relay',
+        STORAGE_EMULATOR_HOST: ` ${host} `,
+      });
+      expect(issues, host).toEqual([]);
+      expect(config.storage.emulatorHost, host).toBe(host);
+    }
+    expect(load({ STORAGE_URI: 'gs://bucket/relay' }).config.storage.emulatorHost).toBeUndefined();
+    for (const host of ['gcs:port', 'ftp://gcs:4443', 'http://gcs:4443/storage/v1']) {
+      const bad = load({ STORAGE_EMULATOR_HOST: host });
+      expect(bad.config.storage.emulatorHost, host).toBeUndefined();
+      expect(
+        bad.issues.map((i) => [i.variable, i.concern]),
+        host,
+      ).toEqual([['STORAGE_EMULATOR_HOST', 'storage']]);
+    }
   });
 });
 

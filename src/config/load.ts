@@ -79,6 +79,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     storage: {
       uri: chosenStorageUri === undefined ? undefined : resolveStorageUri(chosenStorageUri, opts.cwd),
       defaulted: storageDefaulted,
+      emulatorHost: read('STORAGE_EMULATOR_HOST'),
     },
     state: {
       uri: chosenStateUri === undefined ? undefined : resolveStateUri(chosenStateUri, opts.cwd),

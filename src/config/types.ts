@@ -67,6 +67,8 @@ export interface Config {
     readonly uri: string | undefined;
     /** True when the uri came from the dev default rather than STORAGE_URI. */
     readonly defaulted: boolean;
+    /** STORAGE_EMULATOR_HOST: a Cloud Storage emulator for a gs:// uri (docker compose: fake-gcs-server). */
+    readonly emulatorHost: string | undefined;
   };
   /** STATE_URI: claims, dedupe windows, the issue index and the outbox. */
   readonly state: {

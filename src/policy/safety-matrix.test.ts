@@ -50,7 +50,7 @@ function input(f: Flags): MatrixInput {
       writeIntervalMs: 3000,
       createLeaseMs: 120_000,
     },
-    storage: { uri: f.storage, defaulted: false },
+    storage: { uri: f.storage, defaulted: false, emulatorHost: undefined },
     state: { uri: f.state, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
   };
 }

@@ -81,7 +81,7 @@ function input(f: Record<string, boolean>): MatrixInput {
       writeIntervalMs: 3000,
       createLeaseMs: 120_000,
     },
-    storage: { uri: undefined, defaulted: false },
+    storage: { uri: undefined, defaulted: false, emulatorHost: undefined },
     state: { uri: undefined, defaulted: false, leaseMs: 30_000, outboxMaxItems: 100_000 },
   };
 }

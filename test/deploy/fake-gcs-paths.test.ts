@@ -34,8 +34,8 @@ afterAll(async () => {
 describe('gs:// storage against fake-gcs-server (docker compose)', () => {
   it('uploads under /upload/storage/v1', async () => {
     const store = openConfiguredLedger('gs://finding-relay-local/relay', {
-      GOOGLE_CLOUD_PROJECT: 'finding-relay-local',
-      STORAGE_EMULATOR_HOST: endpoint,
+      projectId: 'finding-relay-local',
+      emulatorHost: endpoint,
     });
     await store.createIfAbsent('probe/upload', 'x').catch(() => undefined);
     expect(paths.at(-1)).toMatch(/^POST \/upload\/storage\/v1\/b\/finding-relay-local\/o\?/);
@@ -43,16 +43,33 @@ describe('gs:// storage against fake-gcs-server (docker compose)', () => {
 
   // With STORAGE_EMULATOR_HOST set, @google-cloud/storage uses the variable itself as its JSON
   // API base (no /storage/v1: googleapis/nodejs-storage#2069); fake-gcs-server answers /b/… 404,
-  // which would make every read look like "not found". openConfiguredStore sets the base URL.
+  // which would make every read look like "not found". openConfiguredLedger sets the base URL.
   it('reads and lists under /storage/v1, as fake-gcs-server expects', async () => {
     const store = openConfiguredLedger('gs://finding-relay-local/relay', {
-      GOOGLE_CLOUD_PROJECT: 'finding-relay-local',
-      STORAGE_EMULATOR_HOST: endpoint,
+      projectId: 'finding-relay-local',
+      emulatorHost: endpoint,
     });
     paths.length = 0;
     await store.read('probe/read').catch(() => undefined);
     await store.list('probe/').catch(() => undefined);
     expect(paths.length).toBeGreaterThanOrEqual(2);
     for (const path of paths) expect(path).toMatch(/^GET \/storage\/v1\/b\/finding-relay-local\/o/);
+  });
+
+  it('needs only the configured emulator host: nothing read from the process environment', async () => {
+    delete process.env.STORAGE_EMULATOR_HOST;
+    try {
+      const store = openConfiguredLedger('gs://finding-relay-local/relay', {
+        projectId: 'finding-relay-local',
+        emulatorHost: endpoint,
+      });
+      paths.length = 0;
+      await store.read('probe/read').catch(() => undefined);
+      await store.createIfAbsent('probe/upload', 'x').catch(() => undefined);
+      expect(paths[0]).toMatch(/^GET \/storage\/v1\/b\/finding-relay-local\/o/);
+      expect(paths.at(-1)).toMatch(/^POST \/upload\/storage\/v1\/b\/finding-relay-local\/o\?/);
+    } finally {
+      process.env.STORAGE_EMULATOR_HOST = endpoint;
+    }
   });
 });

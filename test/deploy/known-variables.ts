@@ -2,18 +2,10 @@ import { INVENTORY } from '../../src/config/inventory.js';
 import { WEBHOOK_NAME, webhookSecretName } from '../../src/config/routes-file.js';
 
 /**
- * Variables outside the inventory that finding-relay or its libraries honour: the Cloud Storage
- * and Firestore clients read STORAGE_EMULATOR_HOST and FIRESTORE_EMULATOR_HOST themselves; the app reads HTTP_HOST and LOG_PRETTY at its edge;
- * NODE_ENV is set by the image.
+ * Variables outside the inventory that finding-relay's libraries honour: the Firestore client reads
+ * FIRESTORE_EMULATOR_HOST itself; NODE_ENV is set by the image.
  */
-export const HONOURED_EXTRAS = [
-  'PUBSUB_EMULATOR_HOST',
-  'STORAGE_EMULATOR_HOST',
-  'FIRESTORE_EMULATOR_HOST',
-  'HTTP_HOST',
-  'LOG_PRETTY',
-  'NODE_ENV',
-] as const;
+export const HONOURED_EXTRAS = ['FIRESTORE_EMULATOR_HOST', 'NODE_ENV'] as const;
 
 /** Every environment variable a finding-relay process may be given. */
 export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
