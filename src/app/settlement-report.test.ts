@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseFindingBytes } from '../finding/parse.js';
+import { testFindingInput } from '../finding/test-findings.js';
 import type { Clock } from '../lib/clock.js';
 import { createLogger } from '../observability/logger.js';
 import { RelayMetrics } from '../observability/metrics.js';
@@ -37,14 +38,7 @@ function envelope(data: object | string): Envelope {
   };
 }
 
-const valid = {
-  schemaVersion: 1,
-  id: 'f-1',
-  source: { agent: 'scanner' },
-  severity: 'high',
-  title: 'A finding',
-  occurredAt: '2026-11-26T10:00:00Z',
-};
+const valid = testFindingInput({ id: 'f-1', source: { agent: 'scanner' } });
 
 describe('recordSettlement', () => {
   it('logs one line per finding per channel with id, agent, channel, outcome, reason and latency', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../finding/schema.js';
+import { testFinding } from '../finding/test-findings.js';
 import { renderIssue, renderRecurrenceComment } from './github/render.js';
 import { renderDigest } from './slack/digest.js';
 import { escapeSlackText } from './slack/escape.js';
@@ -28,16 +29,7 @@ const HIDDEN = [
 const UNSAFE =
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]|[\u{e0000}-\u{e007f}]/u;
 
-const base: Finding = {
-  schemaVersion: 1,
-  id: 'evt-1',
-  source: { agent: 'scanner' },
-  severity: 'high',
-  title: 'title',
-  repo: 'acme/widgets',
-  fingerprint: 'fr1:abc',
-  occurredAt: '2026-11-03T10:00:00Z',
-};
+const base = testFinding({ repo: 'acme/widgets' });
 
 /** What the relay shows of a finding, in both channels, minus its own zero-width spaces. */
 function shown(finding: Finding): string[] {

@@ -3,19 +3,17 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testFindingInput } from '../finding/test-findings.js';
 import { runCheck } from './check.js';
 import { runSilence } from './silence.js';
 import { testIO } from './test-io.js';
 
-const sample = {
-  schemaVersion: 1,
+const sample = testFindingInput({
   id: 'sample-1',
   source: { agent: 'dep-scanner' },
   severity: 'high',
-  title: 't',
   repo: 'acme/x',
-  occurredAt: '2026-11-26T00:00:00Z',
-};
+});
 
 async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'check-silences-'));

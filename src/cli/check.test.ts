@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testFindingInput } from '../finding/test-findings.js';
 import { runCheck } from './check.js';
 import { UsageError } from './io.js';
 import { testIO } from './test-io.js';
@@ -69,15 +70,7 @@ describe('finding-relay check', () => {
     const file = join(dir, 'f.json');
     await writeFile(
       file,
-      JSON.stringify({
-        schemaVersion: 1,
-        id: 'sample-1',
-        source: { agent: 'a' },
-        severity: 'low',
-        title: 't',
-        repo: 'other/x',
-        occurredAt: '2026-11-26T00:00:00Z',
-      }),
+      JSON.stringify(testFindingInput({ id: 'sample-1', severity: 'low', repo: 'other/x' })),
     );
     const { report } = await checkJson(
       { DEPLOYMENT_ENV: 'dev', GITHUB_ISSUE_CREATION_ENABLED: 'true', GITHUB_REPO_ALLOWLIST: 'acme/*' },
@@ -112,15 +105,14 @@ describe('finding-relay check', () => {
       );
       await writeFile(
         join(dir, 'f.json'),
-        JSON.stringify({
-          schemaVersion: 1,
-          id: 'routed-1',
-          source: { agent: 'secret-scanner' },
-          severity: 'critical',
-          title: 't',
-          repo: 'acme/web',
-          occurredAt: '2026-12-08T00:00:00Z',
-        }),
+        JSON.stringify(
+          testFindingInput({
+            id: 'routed-1',
+            source: { agent: 'secret-scanner' },
+            severity: 'critical',
+            repo: 'acme/web',
+          }),
+        ),
       );
       const base = {
         DEPLOYMENT_ENV: 'dev',

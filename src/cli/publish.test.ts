@@ -1,18 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { testFindingInput } from '../finding/test-findings.js';
 import type { MessagePublisher } from '../pubsub/message-publisher.js';
 import { type CommandIO, UsageError } from './io.js';
 import { runPublish, validateJsonLines } from './publish.js';
 
-const good = (id: string) =>
-  JSON.stringify({
-    schemaVersion: 1,
-    id,
-    source: { agent: 'a' },
-    severity: 'low',
-    title: 'T',
-    occurredAt: '2026-11-01T00:00:00Z',
-  });
+const good = (id: string) => JSON.stringify(testFindingInput({ id }));
 
 function harness(stdin = '') {
   const out: string[] = [];

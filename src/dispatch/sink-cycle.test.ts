@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelSink, DeliveryItem, Outcome } from '../channels/types.js';
-import { findingSchema } from '../finding/schema.js';
+import { testFinding } from '../finding/test-findings.js';
 import { manualClock } from '../lib/test-clock.js';
 import type { InboundMessage } from '../pipeline/types.js';
 import { silenceRule } from '../policy/silence-decisions.js';
@@ -9,16 +9,6 @@ import { outboxChannelPart, outboxShared } from './outbox-payload.js';
 import { retryDelayMs, sinkCycle } from './sink-cycle.js';
 
 const SECRET = 'sentinel-secret-value';
-const finding = (id: string) =>
-  findingSchema.parse({
-    schemaVersion: 1,
-    id,
-    source: { agent: 'scanner' },
-    severity: 'high',
-    title: `Finding ${id}`,
-    repo: 'acme/api',
-    occurredAt: '2026-12-07T10:00:00Z',
-  });
 const message = (id: string): InboundMessage => ({
   id: `msg-${id}`,
   data: Buffer.from(`{"raw":"${id}"}`),
@@ -35,7 +25,9 @@ const entry = (id: string, attempts = 0, payload?: unknown): OutboxEntry => ({
   fingerprint: `fp-${id}`,
   priority: 3,
   payload: payload ?? outboxChannelPart('deliver'),
-  ...(payload === undefined ? { shared: outboxShared(finding(id), message(id)) } : {}),
+  ...(payload === undefined
+    ? { shared: outboxShared(testFinding({ id, title: `Finding ${id}`, repo: 'acme/api' }), message(id)) }
+    : {}),
   attempts,
   enqueuedAt: 0,
 });

@@ -1,3 +1,4 @@
+import { testFindingInput } from '../finding/test-findings.js';
 import { type DeadLetter, toDeadLetter } from './dead-letter-record.js';
 import type { PulledMessage } from './pull-client.js';
 
@@ -19,15 +20,10 @@ export function testLetter(
   });
 }
 
-/** A valid finding's JSON (schema v1). */
+/**
+ * A valid finding's JSON (schema v1): testFindingInput's with `id` (title `Finding <id>`, agent
+ * `scanner`, severity `high`); `extra` is spread over it unchecked, so it can make it invalid.
+ */
 export function validFindingJson(id: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    schemaVersion: 1,
-    id,
-    source: { agent: 'scanner' },
-    severity: 'high',
-    title: `Finding ${id}`,
-    occurredAt: '2026-11-26T10:00:00Z',
-    ...extra,
-  });
+  return JSON.stringify({ ...testFindingInput({ id }), ...extra });
 }

@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { renderFindingJsonSchema } from '../../scripts/generate-schema.js';
+import { testFindingInput } from './test-findings.js';
 
 const schemaFile = new URL('../../schemas/finding.v1.schema.json', import.meta.url);
 const examplesFile = new URL('../../examples/findings.jsonl', import.meta.url);
@@ -35,14 +36,7 @@ describe('schemas/finding.v1.schema.json', () => {
   });
 
   // The same refusals on both sides, including the patterns ajv runs in unicode mode.
-  const BASE = {
-    schemaVersion: 1,
-    id: 'a',
-    source: { agent: 'x' },
-    severity: 'low',
-    title: 't',
-    occurredAt: '2026-11-03T10:00:00Z',
-  };
+  const BASE = testFindingInput();
   const REFUSED: Array<[string, string]> = [
     ['unknown field', JSON.stringify({ ...BASE, sevrity: 'low' })],
     ['unknown field in source', JSON.stringify({ ...BASE, source: { agent: 'x', extra: 1 } })],

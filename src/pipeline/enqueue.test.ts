@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../channels/types.js';
 import { readOutboxPayload } from '../dispatch/outbox-payload.js';
-import { findingSchema } from '../finding/schema.js';
+import { testFinding } from '../finding/test-findings.js';
 import { manualClock } from '../lib/test-clock.js';
 import { createMemoryRelayState } from '../state/memory-relay-state.js';
 import type { RelayState } from '../state/relay-state.js';
@@ -14,16 +14,7 @@ const log = pino({ level: 'silent' });
 const targets = { slack: 'slack:hook', github: 'github:dry-run' };
 
 function envelope(id: string, fingerprint: string, decisions: Record<string, Decision['do']>): Envelope {
-  const finding = findingSchema.parse({
-    schemaVersion: 1,
-    id,
-    source: { agent: 'scanner' },
-    severity: 'critical',
-    title: `Finding ${id}`,
-    repo: 'acme/api',
-    fingerprint,
-    occurredAt: '2026-12-07T10:00:00Z',
-  });
+  const finding = testFinding({ id, severity: 'critical', repo: 'acme/api', fingerprint });
   return {
     message: inboundMessage(JSON.stringify(finding), { id: `m-${id}` }),
     receivedAt: 0,

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { findingSchema } from '../finding/schema.js';
+import { testFinding } from '../finding/test-findings.js';
 import { manualClock } from '../lib/test-clock.js';
 import type { ResolvedModes } from '../policy/decide-channels.js';
 import { silenceRule } from '../policy/silence-decisions.js';
@@ -19,15 +19,7 @@ const modes = {
 } as unknown as ResolvedModes;
 
 function envelope(id: string, agent: string): Envelope {
-  const finding = findingSchema.parse({
-    schemaVersion: 1,
-    id,
-    source: { agent },
-    severity: 'high',
-    title: `Finding ${id}`,
-    repo: 'acme/api',
-    occurredAt: '2026-12-07T10:00:00Z',
-  });
+  const finding = testFinding({ id, source: { agent }, severity: 'high', repo: 'acme/api' });
   return { message: inboundMessage('{}'), receivedAt: 0, finding, decisions: new Map(), outcomes: new Map() };
 }
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../finding/schema.js';
+import { testFinding } from '../finding/test-findings.js';
 import type { MessagePublisher } from './message-publisher.js';
 import { findingAttributes, publishFindings } from './publish-findings.js';
-
-const finding = (id: string): Finding => ({
-  schemaVersion: 1,
-  id,
-  source: { agent: 'scanner' },
-  severity: 'critical',
-  title: `t ${id}`,
-  occurredAt: '2026-11-01T00:00:00Z',
-  fingerprint: `fp-${id}`,
-});
 
 describe('publishFindings', () => {
   it('sends each finding as JSON with severity, agent, fingerprint and schemaVersion attributes, ids in order', async () => {
@@ -22,7 +12,14 @@ describe('publishFindings', () => {
         return `id-${sent.length}`;
       },
     };
-    const findings = Array.from({ length: 2_500 }, (_, i) => finding(`f${i}`)); // more than one window
+    const findings = Array.from({ length: 2_500 }, (_, i) =>
+      testFinding({
+        id: `f${i}`,
+        source: { agent: 'scanner' },
+        severity: 'critical',
+        fingerprint: `fp-f${i}`,
+      }),
+    ); // more than one window
     const ids = await publishFindings(topic, findings);
     expect(ids).toHaveLength(2_500);
     expect(ids[0]).toBe('id-1');
@@ -42,11 +39,11 @@ describe('publishFindings', () => {
         throw new Error('denied');
       },
     };
-    await expect(publishFindings(topic, [finding('a')])).rejects.toThrow('denied');
+    await expect(publishFindings(topic, [testFinding()])).rejects.toThrow('denied');
   });
 
   it('findingAttributes stays within Pub/Sub attribute limits for the longest allowed fields', () => {
-    const long = { ...finding('x'), fingerprint: '€'.repeat(200), source: { agent: '€'.repeat(100) } };
+    const long = { ...testFinding(), fingerprint: '€'.repeat(200), source: { agent: '€'.repeat(100) } };
     for (const value of Object.values(findingAttributes(long))) {
       expect(Buffer.byteLength(value)).toBeLessThanOrEqual(1024);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../finding/schema.js';
+import { testFinding } from '../../finding/test-findings.js';
 import { systemClock } from '../../lib/clock.js';
 import { defaultRetryPolicy } from '../../lib/retry.js';
 import { createMemoryStore } from '../../state/memory-store.js';
@@ -9,16 +10,7 @@ import { deliverDryRunBatch } from './dry-run-delivery.js';
 import { IssueIndex } from './issue-index.js';
 
 function finding(id: string): Finding & { repo: string } {
-  return {
-    schemaVersion: 1,
-    id,
-    source: { agent: 'a' },
-    severity: 'high',
-    title: 'Same problem',
-    repo: 'acme/web',
-    fingerprint: 'fp-1',
-    occurredAt: '2026-11-26T00:00:00Z',
-  };
+  return { ...testFinding({ id, fingerprint: 'fp-1' }), repo: 'acme/web' };
 }
 
 function setup() {

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openElementsBefore, visibleIssueText } from '../../../test/support/bad-input-corpus.js';
 import type { Finding } from '../../finding/schema.js';
+import { testFinding } from '../../finding/test-findings.js';
 import { findMarker } from './marker.js';
 import { GITHUB_BODY_MAX, neutralise, renderIssue, renderRecurrenceComment } from './render.js';
 
-const base: Finding = {
-  schemaVersion: 1,
+const base = testFinding({
   id: 'evt-1',
   source: { agent: 'dep-scanner', run: 'run-7' },
   severity: 'high',
@@ -18,7 +18,7 @@ const base: Finding = {
   url: 'https://scanner.example/r/1',
   occurredAt: '2026-11-03T10:00:00Z',
   metadata: { package: 'lodash', version: '4.17.20' },
-};
+});
 const finding = (over: Partial<Finding> = {}): Finding => ({ ...base, ...over });
 const ZW = '\u200B';
 
