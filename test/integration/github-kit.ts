@@ -12,6 +12,7 @@ import {
 import type { LedgerEntry, LedgerWriter } from '../../src/channels/ledger/types.js';
 import type { ChannelSink, DeliveryItem, Outcome } from '../../src/channels/types.js';
 import type { Finding } from '../../src/finding/schema.js';
+import { testFinding } from '../../src/finding/test-findings.js';
 import { type Clock, systemClock } from '../../src/lib/clock.js';
 import { createMemoryStore, type MemoryStateStore } from '../../src/state/memory-store.js';
 import {
@@ -22,9 +23,9 @@ import {
 
 export const REPO = 'acme/widgets';
 
+/** The lodash finding the GitHub tests deliver (testFinding with these values), with `over` on top. */
 export function makeFinding(over: Partial<Finding> & { id: string }): Finding {
-  return {
-    schemaVersion: 1,
+  return testFinding({
     source: { agent: 'dep-scanner', run: 'run-1' },
     severity: 'high',
     title: 'lodash prototype pollution',
@@ -34,7 +35,7 @@ export function makeFinding(over: Partial<Finding> & { id: string }): Finding {
     labels: ['deps'],
     occurredAt: '2026-11-03T10:00:00Z',
     ...over,
-  };
+  });
 }
 
 export const deliverItem = (finding: Finding): DeliveryItem => ({

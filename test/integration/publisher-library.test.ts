@@ -1,5 +1,6 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testFindingInput } from '../../src/finding/test-findings.js';
 import {
   createPublisher,
   defaultFingerprint,
@@ -37,15 +38,12 @@ async function isDrained(subscription: string): Promise<boolean> {
   return more.length === 0;
 }
 
-const valid: FindingInput = {
-  schemaVersion: 1,
+const valid = testFindingInput({
   id: 'lib-1',
   source: { agent: 'dep-scanner', run: 'run-42' },
   severity: 'critical',
-  title: 'lodash 4.17.20 is vulnerable',
   repo: 'acme/web',
-  occurredAt: '2026-11-26T10:00:00Z',
-};
+});
 
 describe('the publisher library (package entry)', () => {
   it('rejects an invalid finding without sending it, and publishes a valid one with its attributes', async () => {

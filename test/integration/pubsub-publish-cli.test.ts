@@ -7,6 +7,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/cli/io.js';
 import { runPublish } from '../../src/cli/publish.js';
+import { testFindingInput } from '../../src/finding/test-findings.js';
 import { createTestPubSub, receiveMessages, uniqueNames } from '../support/pubsub-fixtures.js';
 
 let pubsub: PubSub;
@@ -20,15 +21,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The dependency finding these tests publish; `extra` is spread over it unchecked (it may make it invalid). */
 function finding(id: string, extra: Record<string, unknown> = {}) {
   return {
-    schemaVersion: 1,
-    id,
-    source: { agent: 'dep-scanner' },
-    severity: 'high',
-    title: `Vulnerable dependency ${id}`,
-    repo: 'acme/api',
-    occurredAt: '2026-11-01T10:00:00Z',
+    ...testFindingInput({
+      id,
+      source: { agent: 'dep-scanner' },
+      severity: 'high',
+      title: `Vulnerable dependency ${id}`,
+      repo: 'acme/api',
+    }),
     ...extra,
   };
 }

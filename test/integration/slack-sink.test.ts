@@ -7,7 +7,7 @@ import {
 } from '../../src/channels/slack/slack-sink.js';
 import type { ChannelSink, DeliveryItem, Outcome } from '../../src/channels/types.js';
 import type { Severity } from '../../src/config/types.js';
-import { findingSchema } from '../../src/finding/schema.js';
+import { testFinding } from '../../src/finding/test-findings.js';
 import { type Clock, systemClock } from '../../src/lib/clock.js';
 import type { RetryPolicy } from '../../src/lib/retry.js';
 import { type RecordedRequest, type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.js';
@@ -88,8 +88,7 @@ function item(
   over: { severity?: Severity; title?: string; url?: string; agent?: string } = {},
 ): DeliveryItem {
   const id = `ev-${++nextId}`;
-  const finding = findingSchema.parse({
-    schemaVersion: 1,
+  const finding = testFinding({
     id,
     source: { agent: over.agent ?? 'scanner' },
     severity: over.severity ?? 'high',

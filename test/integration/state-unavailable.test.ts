@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { testFinding } from '../../src/finding/test-findings.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { STORE_OUTAGE_WAIT_MS } from '../../src/lib/store-wait.js';
 import { manualClock } from '../../src/lib/test-clock.js';
@@ -24,16 +25,7 @@ const settings = {
 };
 
 function envelope(id: string): Envelope {
-  const finding = {
-    schemaVersion: 1,
-    id,
-    source: { agent: 'dep-scanner' },
-    severity: 'high',
-    title: `${id} finding`,
-    repo: 'acme/api',
-    fingerprint: `fp-${id}`,
-    occurredAt: '2026-12-01T00:00:00Z',
-  };
+  const finding = testFinding({ id, repo: 'acme/api', fingerprint: `fp-${id}` });
   const message = {
     id: `m-${id}`,
     data: Buffer.from(JSON.stringify(finding)),

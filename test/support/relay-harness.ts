@@ -10,6 +10,7 @@ import { createFileLedgerStorage } from '../../src/channels/ledger/ledger-storag
 import type { ChannelName, Outcome } from '../../src/channels/types.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FindingInput } from '../../src/finding/schema.js';
+import { testFindingInput } from '../../src/finding/test-findings.js';
 import type { Settlement } from '../../src/pipeline/settle.js';
 import type { Envelope } from '../../src/pipeline/types.js';
 import { type PubSubNames, provisionPubSub } from '../../src/pubsub/provision.js';
@@ -121,19 +122,20 @@ export async function startRelayUnderTest(
 }
 
 let counter = 0;
-/** A valid finding (input form); distinct id and fingerprint unless given. */
+/**
+ * A valid finding (input form: testFindingInput's) from test-agent for acme/web; distinct id and
+ * fingerprint unless given.
+ */
 export function finding(overrides: Partial<FindingInput> = {}): FindingInput {
   counter += 1;
-  return {
-    schemaVersion: 1,
+  return testFindingInput({
     id: `test-${Date.now().toString(36)}-${counter}`,
     source: { agent: 'test-agent' },
     severity: 'high',
     title: `Finding number ${counter}`,
     repo: 'acme/web',
-    occurredAt: '2026-11-26T10:00:00Z',
     ...overrides,
-  } as FindingInput;
+  });
 }
 
 export async function ledgerRecords(storeDir: string) {
