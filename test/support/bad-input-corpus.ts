@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { testFindingInput } from '../../src/finding/test-findings.js';
 import type { IntakeFailureReason } from '../../src/pipeline/types.js';
 
 export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/bad-input/', import.meta.url));
@@ -67,17 +68,20 @@ function randomBytes(length: number, seed: number): Buffer {
   return out;
 }
 
-/** A valid finding (as published) whose title starts with `marker`. */
+/**
+ * A valid finding (as published, testFindingInput's) whose title starts with `marker`; `over` is
+ * spread over it unchecked, so a case can make it invalid.
+ */
 function validFinding(marker: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    schemaVersion: 1,
-    id: `bad-input-${marker}`,
-    source: { agent: 'bad-input-corpus', run: 'corpus-run-1' },
-    severity: 'high',
-    title: `${marker} a generated finding`,
-    body: 'Plain body.',
-    repo: 'acme/widgets',
-    occurredAt: '2026-11-26T10:00:00Z',
+    ...testFindingInput({
+      id: `bad-input-${marker}`,
+      source: { agent: 'bad-input-corpus', run: 'corpus-run-1' },
+      severity: 'high',
+      title: `${marker} a generated finding`,
+      body: 'Plain body.',
+      repo: 'acme/widgets',
+    }),
     ...over,
   };
 }
