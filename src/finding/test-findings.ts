@@ -7,6 +7,8 @@ import { type Finding, type FindingInput, findingSchema } from './schema.js';
  * file), agent `scanner`, severity `high`, title `Finding <id>` (of the id given, if one is) and
  * occurredAt `2026-11-26T10:00:00Z`; no repo, fingerprint, body, labels, url or metadata. A test
  * whose assertions depend on a value passes it explicitly, even when it equals the default.
+ * Message data is the JSON of the finding a test holds (`Buffer.from(JSON.stringify(f))`), as a
+ * publisher sends it raw; the tests all encode a finding they also use, so there is no builder.
  */
 let counter = 0;
 
@@ -32,9 +34,4 @@ export function testFindingInput(overrides: Partial<FindingInput> = {}): Finding
  */
 export function testFinding(overrides: Partial<FindingInput> = {}): Finding {
   return findingSchema.parse(testFindingInput(overrides));
-}
-
-/** The finding's message data as a publisher sends it raw: the JSON of `testFindingInput`. */
-export function testFindingBytes(overrides: Partial<FindingInput> = {}): Buffer {
-  return Buffer.from(JSON.stringify(testFindingInput(overrides)));
 }
