@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoutedFinding } from '../channels/types.js';
+import { testFinding } from '../finding/test-findings.js';
 import type { InboundMessage } from '../pipeline/types.js';
 import {
   originalMessage,
@@ -9,7 +10,7 @@ import {
   UnreadablePayloadError,
 } from './outbox-payload.js';
 
-const finding = { id: 'f1', fingerprint: 'fp', repo: 'acme/api', title: 'T' } as unknown as RoutedFinding;
+const finding: RoutedFinding = testFinding({ id: 'f1', fingerprint: 'fp', repo: 'acme/api', title: 'T' });
 const message: InboundMessage = {
   id: 'm1',
   data: Buffer.from([0x7b, 0x7d, 0xff]), // not UTF-8 on purpose: the bytes come back exactly
