@@ -4,6 +4,7 @@ import { readOutboxPayload } from '../dispatch/outbox-payload.js';
 import type { Clock } from '../lib/clock.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { RecentOutcomes } from '../observability/recent-outcomes.js';
+import { type TraceFields, traceFieldsOf } from '../observability/trace-context.js';
 import type { Completion, OutboxEntry } from '../state/relay-state.js';
 
 /** The outcome a completion stands for, as logs, metrics and the outcomes API show it. */
@@ -29,7 +30,14 @@ export function completionOutcome(completion: Completion): Outcome {
 export function recordCompletion(
   entry: OutboxEntry,
   completion: Completion,
-  deps: { metrics: RelayMetrics; outcomes: RecentOutcomes; log: Logger; clock: Clock },
+  deps: {
+    metrics: RelayMetrics;
+    outcomes: RecentOutcomes;
+    log: Logger;
+    clock: Clock;
+    /** TRACING_ENABLED: the line carries the trace of the original message's traceparent. */
+    tracing?: boolean;
+  },
 ): void {
   const outcome = completionOutcome(completion);
   const reason = outcome.kind === 'dropped' || outcome.kind === 'permanent' ? outcome.reason : '';
@@ -37,10 +45,12 @@ export function recordCompletion(
   deps.metrics.perMinute.record(deps.clock.now(), outcome.kind);
   let agent: string | undefined;
   let publishedAt: number | undefined;
+  let trace: TraceFields | undefined;
   try {
     const payload = readOutboxPayload(entry.payload, entry.shared);
     agent = payload.finding.source.agent;
     publishedAt = payload.message.publishedAt;
+    if (deps.tracing) trace = traceFieldsOf(payload.message.attributes);
   } catch {
     // Unreadable entries are dead-lettered by the cycle; the line still names the event.
   }
@@ -57,6 +67,7 @@ export function recordCompletion(
       latencyMs: publishedAt === undefined ? undefined : Math.max(0, deps.clock.now() - publishedAt),
       attempt: entry.attempts + 1,
       queuedMs: Math.max(0, deps.clock.now() - entry.enqueuedAt),
+      ...trace,
     },
     'outcome',
   );

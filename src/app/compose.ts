@@ -151,6 +151,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
     const pubsub = createPubSubClient({
       projectId: config.pubsub.projectId,
       emulatorHost: config.pubsub.emulatorHost,
+      tracing: config.tracing,
     });
     releasers.push(() => pubsub.close());
     const deadLetterTopic = pubsub.topic(config.pubsub.deadLetterTopic);
@@ -182,7 +183,7 @@ export async function composeWorker(result: ConfigResult, opts: ComposeOptions):
       redact,
       deadLetter,
       onCompleted: (entry, completion) => {
-        recordCompletion(entry, completion, { metrics, outcomes, log, clock });
+        recordCompletion(entry, completion, { metrics, outcomes, log, clock, tracing: config.tracing });
         opts.onCompleted?.(entry, completion);
       },
     });

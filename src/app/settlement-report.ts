@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { redactorOf } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { type OutcomeSummary, type RecentOutcomes, redactSummary } from '../observability/recent-outcomes.js';
+import { traceFieldsOf } from '../observability/trace-context.js';
 import type { Settlement } from '../pipeline/settle.js';
 import type { Envelope } from '../pipeline/types.js';
 
@@ -44,6 +45,8 @@ export function recordSettlement(
     log: Logger;
     clock: Clock;
     redact?: (text: string) => string;
+    /** TRACING_ENABLED: each line carries the trace of the message's traceparent attribute. */
+    tracing?: boolean;
   },
 ): void {
   const { metrics, log, clock } = deps;
@@ -54,6 +57,7 @@ export function recordSettlement(
   metrics.latency.observe({ settlement: settlement.kind }, latencyS);
   if (finding) metrics.valid.inc();
   if (envelope.invalid) metrics.invalid.inc({ reason: envelope.invalid.reason });
+  const trace = deps.tracing ? traceFieldsOf(envelope.message.attributes) : undefined;
   for (const [channel, outcome] of envelope.outcomes) {
     metrics.outcomes.inc(outcomeLabels(channel, outcome));
     metrics.perMinute.record(clock.now(), outcome.kind);
@@ -73,6 +77,7 @@ export function recordSettlement(
         ledgerKey: outcome.kind === 'dry-run' ? outcome.ledgerKey : undefined,
         latencyMs: Math.round(latencyS * 1000),
         deliveryAttempt: envelope.message.deliveryAttempt,
+        ...trace,
       },
       'outcome',
     );

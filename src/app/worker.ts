@@ -59,7 +59,13 @@ export function startRelay(parts: WorkerParts): RunningRelay {
     enqueue: parts.enqueue,
     deadLetter: parts.deadLetter,
     onSettled: (envelope, settlement) => {
-      recordSettlement(envelope, settlement, { metrics, outcomes: parts.outcomes, log, clock });
+      recordSettlement(envelope, settlement, {
+        metrics,
+        outcomes: parts.outcomes,
+        log,
+        clock,
+        tracing: config.tracing,
+      });
       parts.onSettled?.(envelope, settlement);
     },
     redact: parts.redact,

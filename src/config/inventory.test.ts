@@ -50,6 +50,7 @@ describe('inventory', () => {
         'CLAIM_LEASE_MS',
         'OUTBOX_MAX_ITEMS',
         'HTTP_HOST',
+        'TRACING_ENABLED',
         'LOG_PRETTY',
       ].sort(),
     );
@@ -61,6 +62,7 @@ describe('inventory', () => {
       ['CLAIM_LEASE_MS', 'state'],
       ['PUBSUB_EMULATOR_HOST', 'pubsub'],
       ['HTTP_HOST', 'worker'],
+      ['TRACING_ENABLED', 'worker'],
       ['LOG_PRETTY', 'worker'],
     ]);
   });

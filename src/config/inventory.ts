@@ -377,6 +377,17 @@ const SPECS = {
     description: 'pino log level.',
     secret: false,
   }),
+  TRACING_ENABLED: variable({
+    concern: 'worker',
+    ...booleanType(),
+    fallback: false,
+    default: 'false',
+    example: 'false',
+    description:
+      "Not in the contract table: OpenTelemetry trace context. The Pub/Sub client's own tracing is turned on (spans, with an OpenTelemetry SDK registered in the process), and each outcome log line carries the trace of the message's `googclient_traceparent` attribute (`trace_id`, `span_id`: Cloud Logging's trace fields), as the publisher library sets it with `tracing: true`.",
+    secret: false,
+    honoured: true,
+  }),
   LOG_PRETTY: variable({
     concern: 'worker',
     ...booleanType(),

@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       httpHost: '127.0.0.1',
       logLevel: 'info',
       logPretty: false,
+      tracing: false,
     });
   });
 

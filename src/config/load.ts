@@ -101,6 +101,7 @@ export function loadConfig(env: Env, opts: { readonly cwd: string }): ConfigResu
     httpHost: read('HTTP_HOST'),
     logLevel: read('LOG_LEVEL') satisfies LogLevel,
     logPretty: read('LOG_PRETTY'),
+    tracing: read('TRACING_ENABLED'),
   };
 
   // Routed webhook secrets are not in the inventory: they sort with SLACK_WEBHOOK_URL.

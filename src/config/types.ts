@@ -97,6 +97,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** LOG_PRETTY: pino-pretty lines instead of JSON (development). */
   readonly logPretty: boolean;
+  /** TRACING_ENABLED: the Pub/Sub client's OpenTelemetry tracing, and trace ids on outcome lines. */
+  readonly tracing: boolean;
 }
 
 export interface ConfigIssue {

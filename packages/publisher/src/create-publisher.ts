@@ -17,6 +17,13 @@ export interface PublisherOptions {
   readonly pubsub?: PubSub;
   /** The client's publish batching; its defaults (100 messages, 1 MB, 10 ms) otherwise. */
   readonly batching?: BatchPublishOptions;
+  /**
+   * OpenTelemetry trace context, off by default: with an SDK registered in the agent, each publish
+   * is a span and the message carries it (`googclient_traceparent`); a relay with
+   * TRACING_ENABLED=true puts its trace id on the finding's outcome log lines. Ignored with `pubsub`
+   * (that client's own setting applies).
+   */
+  readonly tracing?: boolean;
 }
 
 export interface FindingPublisher {
@@ -39,7 +46,11 @@ export function createPublisher(options: PublisherOptions = {}): FindingPublishe
   const ownsClient = options.pubsub === undefined;
   const pubsub =
     options.pubsub ??
-    createPubSubClient({ projectId: options.projectId, emulatorHost: options.emulatorHost });
+    createPubSubClient({
+      projectId: options.projectId,
+      emulatorHost: options.emulatorHost,
+      tracing: options.tracing === true,
+    });
   const topic = pubsub.topic(
     options.topic ?? DEFAULT_FINDINGS_TOPIC,
     options.batching ? { batching: options.batching } : undefined,

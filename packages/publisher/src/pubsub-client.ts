@@ -5,6 +5,13 @@ export interface PubSubClientOptions {
   readonly projectId?: string;
   /** `host:port` of an emulator (PUBSUB_EMULATOR_HOST); the relay passes its configured one. */
   readonly emulatorHost?: string;
+  /**
+   * The client library's own OpenTelemetry tracing (`enableOpenTelemetryTracing`): with an
+   * OpenTelemetry SDK registered in the process, publishing and receiving are spans, and each
+   * message carries its W3C trace context in the `googclient_traceparent` attribute. The library
+   * turns it on for every client of the process once one client asks for it.
+   */
+  readonly tracing?: boolean;
 }
 
 /** Project used against an emulator when none is configured: the emulator accepts any name. */
@@ -17,13 +24,15 @@ export const EMULATOR_DEFAULT_PROJECT = 'finding-relay-local';
  * probe the GCE metadata server (MetadataLookupWarning … ENOTFOUND off GCP). No process.env needed.
  */
 export function createPubSubClient(options: PubSubClientOptions): PubSub {
+  const tracing = options.tracing ? { enableOpenTelemetryTracing: true } : {};
   if (options.emulatorHost) {
     return new PubSub({
+      ...tracing,
       projectId: options.projectId ?? EMULATOR_DEFAULT_PROJECT,
       apiEndpoint: options.emulatorHost,
       emulatorMode: true,
       universeDomain: 'googleapis.com',
     });
   }
-  return new PubSub(options.projectId ? { projectId: options.projectId } : {});
+  return new PubSub({ ...tracing, ...(options.projectId ? { projectId: options.projectId } : {}) });
 }
