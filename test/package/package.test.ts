@@ -154,6 +154,7 @@ describe('the npm package', () => {
       expect.arrayContaining([
         'cli/test-io.ts',
         'dlq/test-letters.ts',
+        'finding/test-findings.ts',
         'lib/test-clock.ts',
         'pipeline/test-envelope.ts',
         'state/memory-relay-state.ts',
