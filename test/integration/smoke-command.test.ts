@@ -95,30 +95,41 @@ describe('finding-relay smoke', () => {
     );
   });
 
-  it('waits while a channel is still queued after the ack, and judges the final outcome', async () => {
-    const names = uniqueNames('smoke-queued');
-    await provisionForTest(pubsub, names);
-    // A worker whose dispatcher finishes GitHub on the third look (intake acked at once).
+  /**
+   * A stand-in worker whose /api/outcomes answers an acked finding: Slack dropped at intake, and
+   * GitHub as `github(look)` says (its dispatcher finishing, or not). Returns its URL.
+   */
+  async function ackedWorker(github: (look: number) => object): Promise<string> {
     let looks = 0;
     server = createServer((req, res) => {
       const id = decodeURIComponent(req.url!.split('/').pop()!);
       looks += 1;
-      const github = looks < 3 ? { kind: 'queued' } : { kind: 'dropped', reason: 'no-repo' };
       const summary = {
         findingId: id,
         messageId: 'm',
         settlement: 'ack',
-        channels: { slack: { kind: 'dropped', reason: 'mode-disabled' }, github },
+        channels: { slack: { kind: 'dropped', reason: 'mode-disabled' }, github: github(looks) },
         settledAt: '',
         deliveryAttempt: 1,
       };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary));
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('waits while a channel is still queued after the ack, and judges the final outcome', async () => {
+    const names = uniqueNames('smoke-queued');
+    await provisionForTest(pubsub, names);
+    // GitHub's dispatcher finishes on the third look (intake acked at once).
+    const looks: number[] = [];
+    const url = await ackedWorker((look) => {
+      looks.push(look);
+      return look < 3 ? { kind: 'queued' } : { kind: 'dropped', reason: 'no-repo' };
+    });
     const run = testIO(relayEnv(names, '/tmp/unused-smoke-store'));
-    const code = await runSmoke(['--url', `http://127.0.0.1:${port}`, '--timeout', '30s'], run.io);
-    expect(looks).toBe(3);
+    const code = await runSmoke(['--url', url, '--timeout', '30s'], run.io);
+    expect(looks).toEqual([1, 2, 3]);
     expect(run.stdout()).toMatch(/github {2}dropped \(no-repo\) — as expected\n/);
     expect(code).toBe(0);
   });
@@ -126,22 +137,9 @@ describe('finding-relay smoke', () => {
   it('says which channel is still queued when the time runs out', async () => {
     const names = uniqueNames('smoke-stuck');
     await provisionForTest(pubsub, names);
-    server = createServer((req, res) => {
-      const id = decodeURIComponent(req.url!.split('/').pop()!);
-      const summary = {
-        findingId: id,
-        messageId: 'm',
-        settlement: 'ack',
-        channels: { slack: { kind: 'dropped', reason: 'mode-disabled' }, github: { kind: 'queued' } },
-        settledAt: '',
-        deliveryAttempt: 1,
-      };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(summary));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const url = await ackedWorker(() => ({ kind: 'queued' }));
     const run = testIO(relayEnv(names, '/tmp/unused-smoke-store'));
-    expect(await runSmoke(['--url', `http://127.0.0.1:${port}`, '--timeout', '1s'], run.io)).toBe(1);
+    expect(await runSmoke(['--url', url, '--timeout', '1s'], run.io)).toBe(1);
     expect(run.stderr()).toMatch(
       /no final outcome for smoke-\S+ within 1s: acked; github still queued in the outbox/,
     );
