@@ -57,14 +57,16 @@ describe('RelayMetrics', () => {
   it('reads the probes it was made with at each scrape', async () => {
     let inHand = 3;
     let available = false;
+    let slack = { channel: 'slack', items: 4, oldestAgeS: 1.5 };
+    let reads = 0;
     const m = new RelayMetrics({
       probes: {
         inHand: () => inHand,
         storeAvailable: () => available,
-        outbox: async () => [
-          { channel: 'slack', items: 4, oldestAgeS: 1.5 },
-          { channel: 'github', items: 0, oldestAgeS: 0 },
-        ],
+        outbox: async () => {
+          reads += 1;
+          return [slack, { channel: 'github', items: 0, oldestAgeS: 0 }];
+        },
       },
     });
     const first = await m.registry.metrics();
@@ -72,11 +74,19 @@ describe('RelayMetrics', () => {
     expect(first).toMatch(/^finding_relay_state_store_available 0$/m);
     expect(first).toMatch(/^finding_relay_outbox_items\{channel="slack"\} 4$/m);
     expect(first).toMatch(/^finding_relay_outbox_items\{channel="github"\} 0$/m);
+    // Both outbox gauges from this scrape's read, the age on the first scrape too; one read.
+    expect(first).toMatch(/^finding_relay_outbox_oldest_age_seconds\{channel="slack"\} 1.5$/m);
+    expect(first).toMatch(/^finding_relay_outbox_oldest_age_seconds\{channel="github"\} 0$/m);
+    expect(reads).toBe(1);
     inHand = 0;
     available = true;
+    slack = { channel: 'slack', items: 1, oldestAgeS: 9 };
     const second = await m.registry.metrics();
     expect(second).toMatch(/^finding_relay_messages_in_hand 0$/m);
     expect(second).toMatch(/^finding_relay_state_store_available 1$/m);
+    expect(second).toMatch(/^finding_relay_outbox_items\{channel="slack"\} 1$/m);
+    expect(second).toMatch(/^finding_relay_outbox_oldest_age_seconds\{channel="slack"\} 9$/m);
+    expect(reads).toBe(2);
   });
 
   it('without probes: nothing in hand, the store available, no outbox series', async () => {

@@ -141,22 +141,38 @@ export class RelayMetrics {
     labelNames: ['channel'],
     registers: [this.registry],
     collect: async (): Promise<void> => {
-      const stats = await this.#probes.outbox().catch(() => []);
+      const stats = await this.#outboxStats();
       this.outboxItems.reset();
-      this.outboxOldestAge.reset();
-      for (const s of stats) {
-        this.outboxItems.set({ channel: s.channel }, s.items);
-        this.outboxOldestAge.set({ channel: s.channel }, s.oldestAgeS);
-      }
+      for (const s of stats) this.outboxItems.set({ channel: s.channel }, s.items);
     },
   });
-  /** Set by outboxItems' collect (one query serves both). */
-  readonly outboxOldestAge = new Gauge({
+  readonly outboxOldestAge: Gauge = new Gauge({
     name: 'finding_relay_outbox_oldest_age_seconds',
     help: 'Age of the oldest entry waiting in the outbox, per channel (0 when empty)',
     labelNames: ['channel'],
     registers: [this.registry],
+    collect: async (): Promise<void> => {
+      const stats = await this.#outboxStats();
+      this.outboxOldestAge.reset();
+      for (const s of stats) this.outboxOldestAge.set({ channel: s.channel }, s.oldestAgeS);
+    },
   });
+  #outboxRead: Promise<readonly OutboxGaugeValues[]> | undefined;
+
+  /**
+   * One outbox read serves both gauges of a scrape: prom-client collects them in parallel, so the
+   * second finds the first's read in flight. (Set by the other gauge's collect, the age was the
+   * previous scrape's, and absent from the first.) A failed read reports no series.
+   */
+  #outboxStats(): Promise<readonly OutboxGaugeValues[]> {
+    this.#outboxRead ??= this.#probes
+      .outbox()
+      .catch(() => [])
+      .finally(() => {
+        this.#outboxRead = undefined;
+      });
+    return this.#outboxRead;
+  }
 
   constructor(opts: RelayMetricsOptions = {}) {
     this.#probes = {
