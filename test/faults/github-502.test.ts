@@ -17,8 +17,11 @@ it('GitHub answers 502 to one request in three for a minute: at most one issue p
   });
   expect(report.violations).toEqual([]);
   expect(exitCodes).toEqual([0]);
-  // Transient failures are retried from the outbox by the dispatcher, never by a Pub/Sub redelivery.
+  // Transient failures are retried (by the GitHub client's own retries, and from the outbox by the
+  // dispatcher once those are spent), never by a Pub/Sub redelivery. A 502 on every third request
+  // rarely spends the client's retries, so how many reach the outbox varies by run (0–3 seen); the
+  // outbox's retry path itself is pinned by src/dispatch/sink-cycle.test.ts and f1/f2 (Slack).
   expect(figures.workerLogs.nacked).toBe(0);
-  expect(figures.workerLogs.dispatchRetries).toBeGreaterThan(0);
+  expect(figures.workerLogs.githubFailed).toBeGreaterThan(0);
   expect(figures.github.failedRequests).toBeGreaterThan(0);
 });
